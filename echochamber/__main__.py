@@ -1,0 +1,5 @@
+"""``python -m echochamber``."""
+
+from echochamber.cli.main import main
+
+main()

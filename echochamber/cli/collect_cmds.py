@@ -1,0 +1,158 @@
+"""Commands that fill the store: init, collect, import; and status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from echochamber import pipeline
+from echochamber.cli.context import app, emit_json, out, safe
+from echochamber.errors import ConfigError, EchoChamberError
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def init(ctx: click.Context, as_json: bool) -> None:
+    """Create the store's schema, or upgrade an older one (never drops data). Safe to rerun."""
+    from echochamber.config import mask_url
+    from echochamber.store.engine import init_db
+
+    a = app(ctx)
+    before, after = init_db(a.engine(check=False))
+    result = {"store": mask_url(a.settings.store.url), "from": before, "to": after,
+              "created": before is None, "upgraded": before not in (None, after)}
+    if as_json:
+        emit_json(result)
+    elif before is None:
+        out(f"Created the store at {result['store']} (schema {after}).")
+    elif before != after:
+        out(f"Upgraded the store at {result['store']} from schema {before} to {after}.")
+    else:
+        out(f"The store at {result['store']} is up to date (schema {after}).")
+
+
+@click.command()
+@click.option("--instance", help="Only streams of this Mastodon instance (URL or host).")
+@click.option("--tag", help="Only this hashtag.")
+@click.option("--no-conversations", is_flag=True, help="Skip revisiting settling conversations.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.pass_context
+def collect(ctx: click.Context, instance: str | None, tag: str | None, no_conversations: bool,
+            as_json: bool) -> None:
+    """One pass over every configured stream: new posts, backfill, conversations.
+
+    Safe to rerun and to interrupt: each page is stored with its cursor in one transaction.
+    Exits 1 when a stream failed (the others are still collected).
+    """
+    a = app(ctx)
+    settings = a.settings
+    if not settings.mastodon:
+        raise ConfigError(
+            f"{settings.source_file or 'no config file'}: no [[sources.mastodon]] configured; "
+            "add one (see config/echochamber.example.toml)")
+    engine = a.engine()
+    with a.progress("collecting") as progress:
+        job = pipeline.JobContext(engine=engine, progress=progress)
+        results = pipeline.collect_all(settings, job, instance=instance, tag=tag,
+                                       enrich=not no_conversations)
+    if not results:
+        raise ConfigError(f"no configured stream matches --instance {instance} --tag {tag}")
+    rows = [{"platform": r.platform, "instance": r.instance, "tag": r.tag, "status": r.status,
+             "requests": r.requests, "posts_new": r.posts_new, "posts_seen": r.posts_seen,
+             "interactions_new": r.interactions_new, "errors": list(r.errors),
+             "skipped": list(r.skipped)} for r in results]
+    if as_json:
+        emit_json({"streams": rows})
+    else:
+        for r in rows:
+            label = f"{r['instance']} #{r['tag']}" if not r["tag"].startswith("(") else (
+                f"{r['instance']} {r['tag']}")
+            out(f"{safe(label)}: {r['status']}, {r['posts_new']} new posts, "
+                f"{r['posts_seen']} seen again, {r['interactions_new']} new interactions, "
+                f"{r['requests']} requests")
+            for e in r["errors"]:
+                out(f"  error: {safe(e)}")
+            for s in r["skipped"]:
+                out(f"  skipped: {safe(s)}")
+    if any(r.status == "failed" for r in results):
+        ctx.exit(1)
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", default="auto", show_default=True,
+              type=click.Choice(["auto", "twarc2", "twitter-v1", "mastodon", "bluesky"]),
+              help="Archive format; auto detects it from the first records.")
+@click.option("--instance", default=None,
+              help="For Mastodon captures: the server whose local ids the file holds.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def import_(ctx: click.Context, files: tuple[str, ...], fmt: str, instance: str | None,
+            as_json: bool) -> None:
+    """Import archive files (plain or gzip). Bad records are named as FILE:LINE and skipped.
+
+    Exits 0 when every record was imported, 1 when some were skipped. Importing a file twice
+    adds nothing the second time.
+    """
+    a = app(ctx)
+    engine = a.engine()
+    for f in files:
+        if not Path(f).is_file():
+            raise EchoChamberError(f"{f}: no such file")
+
+    def report(path: str, line: int, reason: str) -> None:
+        click.echo(f"{path}:{line}: {safe(reason)}", err=True)
+
+    summaries = []
+    with a.progress("importing") as progress:
+        job = pipeline.JobContext(engine=engine, progress=progress)
+        for f in files:
+            res = pipeline.import_file(a.settings, job, f, fmt, instance=instance, on_error=report)
+            summaries.append({"file": f, "format": res.format, "records": res.records,
+                              "imported": res.imported, "skipped": len(res.errors),
+                              "posts_new": res.posts_new, "posts_seen": res.posts_seen,
+                              "interactions_new": res.interactions_new})
+    if as_json:
+        emit_json({"files": summaries})
+    else:
+        for s in summaries:
+            out(f"{safe(s['file'])} ({s['format']}): {s['imported']} of {s['records']} records "
+                f"imported, {s['skipped']} skipped; {s['posts_new']} new posts, "
+                f"{s['interactions_new']} new interactions")
+    if any(s["skipped"] for s in summaries):
+        ctx.exit(1)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """What the store holds and the state of every stream and job."""
+    from echochamber.store.queries import status as store_status
+
+    a = app(ctx)
+    data = store_status(a.engine())
+    try:
+        from echochamber.store.jobs import job_status
+
+        data["jobs"] = job_status(a.engine())
+    except ImportError:  # pragma: no cover
+        pass
+    if as_json:
+        emit_json(data)
+        return
+    out(f"posts: {data['posts']} ({data['tagged_posts']} tagged)   accounts: {data['accounts']}")
+    out("interactions: " + ", ".join(f"{k} {v}" for k, v in data["interactions"].items()))
+    for s in data["streams"]:
+        run = s["last_run"] or {}
+        out(f"{safe(s['platform'])} {safe(s['instance'])} #{safe(s['tag'])}: cursor {s['cursor']}"
+            f", backfill {'done' if s['backfill_done'] else 'in progress'}, last run "
+            f"{run.get('status', 'never')} {run.get('finished_at') or ''}")
+    for job in data.get("jobs", []):
+        out(f"job {job['job']}: last {job['status']} {job.get('finished_at') or ''}"
+            f" next {job.get('next_run') or '-'}")
+
+
+COMMANDS = [init, collect, import_, status]

@@ -1,0 +1,95 @@
+"""The state a command needs: settings and engine, made on first use, closed at exit."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+import orjson
+from rich.console import Console
+from sqlalchemy import Engine
+
+from echochamber.config import Settings, load_settings
+
+
+class AppContext:
+    def __init__(self, config_path: str | None, db_url: str | None, verbose: int) -> None:
+        self.config_path = config_path
+        self.db_url = db_url
+        self.verbose = verbose
+        self._settings: Settings | None = None
+        self._engine: Engine | None = None
+        self.console = Console(stderr=True, highlight=False, markup=False, emoji=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path, overrides={"store.url": self.db_url})
+        return self._settings
+
+    def engine(self, *, check: bool = True) -> Engine:
+        if self._engine is None:
+            from echochamber.store.engine import make_engine, require_schema
+
+            self._engine = make_engine(self.settings.store.url)
+            if check:
+                require_schema(self._engine)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+    @property
+    def interactive(self) -> bool:
+        return self.console.is_terminal and not os.environ.get("CI")
+
+    @contextmanager
+    def progress(self, description: str) -> Iterator[Any]:
+        """A rich progress display on a terminal; a no-op callback when piped."""
+        if not self.interactive:
+            yield lambda what, n: None
+            return
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                      TextColumn("{task.completed} items"), TimeElapsedColumn(),
+                      console=self.console, transient=True) as bar:
+            tasks: dict[str, Any] = {}
+
+            def advance(what: str, n: int) -> None:
+                if what not in tasks:
+                    tasks[what] = bar.add_task(safe(what), total=None)
+                bar.advance(tasks[what], n)
+
+            bar.add_task(description, total=None)
+            yield advance
+
+
+def emit_json(data: Any) -> None:
+    """One JSON document on stdout, nothing else."""
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+                                  | orjson.OPT_SORT_KEYS).decode())
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def safe(text: Any) -> str:
+    """Text from posts and profiles, safe to print: no control characters, no markup."""
+    from echochamber.collect.text import clean_text
+
+    return clean_text(str(text)) if text is not None else ""
+
+
+def out(text: str = "") -> None:
+    click.echo(text)
+
+
+def app(ctx: click.Context) -> AppContext:
+    obj = ctx.find_object(AppContext)
+    assert obj is not None
+    return obj

@@ -1,0 +1,215 @@
+"""The Mastodon collector: tag timelines (backfill, then forward), then settling conversations.
+
+Per stream (instance, tag):
+
+1. **Forward**: pages newer than the cursor with ``min_id`` (40 a page), each page stored with
+   the new cursor in one transaction; a short page ends the pass, so steady state costs one
+   request per up to 40 new statuses.
+2. **Backfill** (until done): pages older than the backfill point with ``max_id`` back to
+   ``since``; the backfill point is saved with each page, so an interrupted first run resumes.
+
+Conversations (per instance, :func:`enrich`): every watched tagged post still inside the settle
+window gets its context (ancestors and descendants), ``reblogged_by`` and ``favourited_by`` (all
+pages) and, with a token, its quotes; then it is revisited at growing intervals until it settles.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from echochamber.collect.base import Page, PageSink
+from echochamber.collect.mastodon_client import MastodonClient, RawResponse
+from echochamber.collect.normalize_mastodon import (
+    instance_host,
+    normalize_actors,
+    normalize_statuses,
+    parse_time,
+)
+from echochamber.errors import ImportFormatError, SourceError
+from echochamber.models import Batch, CollectResult, Post
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int], None]
+Resolver = Callable[[Iterable[str]], Mapping[str, tuple[str, str]]]
+
+
+def _id_key(status_id: str) -> tuple[int, str]:
+    return (int(status_id), "") if status_id.isdigit() else (0, status_id)
+
+
+def _newest(ids: Iterable[str]) -> str | None:
+    return max(ids, key=_id_key, default=None)
+
+
+def _oldest(ids: Iterable[str]) -> str | None:
+    return min(ids, key=_id_key, default=None)
+
+
+class StreamCollector:
+    """Collects one (instance, tag) stream into a :class:`~echochamber.collect.base.PageSink`."""
+
+    def __init__(self, client: MastodonClient, tag: str, sink: PageSink, *, tracked: Sequence[str],
+                 resolve: Resolver, respect_noindex: bool = True,
+                 progress: Progress | None = None, stop: Callable[[], bool] = lambda: False) -> None:
+        self.client = client
+        self.tag = tag
+        self.sink = sink
+        self.tracked = tuple(tracked)
+        self.resolve = resolve
+        self.respect_noindex = respect_noindex
+        self.progress = progress or (lambda what, n: None)
+        self.stop = stop
+        self.posts_new = self.posts_seen = self.interactions_new = 0
+
+    def _store(self, res: RawResponse, statuses: list[Any], **cursor: Any) -> None:
+        parents = {str(s["in_reply_to_id"]) for s in statuses
+                   if isinstance(s, dict) and s.get("in_reply_to_id")}
+        try:
+            batch = normalize_statuses(statuses, instance=self.client.instance,
+                                       tracked=self.tracked, known=self.resolve(parents),
+                                       respect_noindex=self.respect_noindex)
+        except ImportFormatError as exc:
+            raise SourceError(f"{self.client.instance}: malformed status in {res.url}: {exc}") from None
+        stored = self.sink(Page(batch, res.body, res.url, **cursor))
+        self.posts_new += stored.posts_new
+        self.posts_seen += stored.posts_seen
+        self.interactions_new += stored.interactions_new
+        self.progress(f"{instance_host(self.client.instance)} #{self.tag}", len(statuses))
+
+    def forward(self, newest: str | None) -> str | None:
+        """Fetch everything newer than ``newest``; returns the new cursor."""
+        while not self.stop():
+            res = self.client.tag_page(self.tag, min_id=newest)
+            statuses = _statuses(res)
+            if not statuses:
+                break
+            page_newest = _newest(str(s["id"]) for s in statuses)
+            newest = page_newest if newest is None else _newest([newest, page_newest or newest])
+            self._store(res, statuses, cursor=newest)
+            if len(statuses) < 40:
+                break
+        return newest
+
+    def backfill(self, max_id: str | None, since: date | None, newest: str | None) -> bool:
+        """Page back from ``max_id`` to ``since``; returns True when the backfill is complete.
+
+        ``newest`` is the stream's forward cursor; on a first run (``None``) the first page sets it.
+        """
+        set_newest = newest is None
+        while not self.stop():
+            res = self.client.tag_page(self.tag, max_id=max_id)
+            statuses = _statuses(res)
+            if not statuses:
+                self.sink(Page(Batch(), res.body, res.url, cursor=newest if set_newest else None,
+                               backfill_done=True))
+                return True
+            oldest = _oldest(str(s["id"]) for s in statuses)
+            keep = statuses
+            done = False
+            if since is not None:
+                keep = [s for s in statuses if parse_time(s.get("created_at")).date() >= since]
+                done = len(keep) < len(statuses)
+            if newest is None:
+                newest = _newest(str(s["id"]) for s in statuses)
+            self._store(res, keep, cursor=newest if set_newest else None, backfill=oldest,
+                        backfill_done=done)
+            if done:
+                return True
+            max_id = oldest
+        return False
+
+
+def _statuses(res: RawResponse) -> list[Any]:
+    if not isinstance(res.data, list):
+        raise SourceError(f"expected a list of statuses from {res.url}")
+    return [s for s in res.data if isinstance(s, dict) and s.get("id") is not None]
+
+
+class ConversationEnricher:
+    """Fetches context, boosts, favourites and quotes of watched posts on one instance."""
+
+    def __init__(self, client: MastodonClient, sink: PageSink, *, tracked: Sequence[str],
+                 resolve: Resolver, respect_noindex: bool = True) -> None:
+        self.client = client
+        self.sink = sink
+        self.tracked = tuple(tracked)
+        self.resolve = resolve
+        self.respect_noindex = respect_noindex
+        self.skipped: set[str] = set()
+        self.quotes_offered = True
+        self.posts_new = self.posts_seen = self.interactions_new = 0
+
+    def _put(self, page: Page) -> None:
+        stored = self.sink(page)
+        self.posts_new += stored.posts_new
+        self.posts_seen += stored.posts_seen
+        self.interactions_new += stored.interactions_new
+
+    def enrich(self, post: Post, native_id: str) -> None:
+        instance = self.client.instance
+        ctx = self.client.context(native_id)
+        if ctx is not None and isinstance(ctx.data, dict):
+            ancestors = list(ctx.data.get("ancestors") or [])
+            descendants = list(ctx.data.get("descendants") or [])
+            statuses = [s for s in ancestors + descendants if isinstance(s, dict)]
+            parents = {str(s["in_reply_to_id"]) for s in statuses if s.get("in_reply_to_id")}
+            known = dict(self.resolve(parents | {native_id}))
+            known.setdefault(native_id, (post.uri, post.author))
+            batch = normalize_statuses(statuses, instance=instance, tracked=self.tracked,
+                                       known=known, respect_noindex=self.respect_noindex)
+            root = ancestors[0].get("uri") if ancestors else post.uri
+            batch = Batch(batch.accounts,
+                          tuple(replace(p, conversation_root=p.conversation_root or root)
+                                for p in batch.posts if p.boost_of is None),
+                          batch.interactions)
+            self._put(Page(batch, ctx.body, ctx.url))
+            if not self.client.has_token and len(descendants) >= 60:
+                self.skipped.add("threads without a token are capped at 60 descendants")
+        for kind in ("boost", "favourite"):
+            for res in self.client.actors(native_id, kind):
+                accounts = [a for a in res.data or [] if isinstance(a, dict)]
+                batch = normalize_actors(accounts, post, kind, instance=instance,
+                                         respect_noindex=self.respect_noindex)
+                self._put(Page(batch, res.body, res.url))
+        if not self.client.has_token:
+            self.skipped.add("quotes need a token (/api/v1/statuses/:id/quotes); skipped")
+            return
+        if not self.quotes_offered:
+            return
+        try:
+            pages = self.client.quotes(native_id)
+        except SourceError as exc:
+            self.quotes_offered = False
+            self.skipped.add(f"quotes endpoint not usable: {exc}")
+            return
+        if not pages:
+            self.quotes_offered = False
+            self.skipped.add("quotes endpoint not offered by this server (404)")
+        for res in pages:
+            statuses = [s for s in res.data or [] if isinstance(s, dict)]
+            batch = normalize_statuses(statuses, instance=instance, tracked=self.tracked,
+                                       known={native_id: (post.uri, post.author)},
+                                       respect_noindex=self.respect_noindex)
+            self._put(Page(batch, res.body, res.url))
+
+
+def result(client: MastodonClient, tag: str, worker: Any, errors: Sequence[str] = (),
+           skipped: Sequence[str] = (), failed: bool = False) -> CollectResult:
+    status = "failed" if failed else ("partial" if errors else "ok")
+    return CollectResult(
+        platform="mastodon", instance=client.instance, tag=tag, requests=client.requests,
+        posts_new=worker.posts_new, posts_seen=worker.posts_seen,
+        interactions_new=worker.interactions_new, errors=tuple(errors), skipped=tuple(skipped),
+        status=status,  # type: ignore[arg-type]
+    )
+
+
+def settle_due(created_at: datetime, now: datetime, settle: timedelta) -> bool:
+    """Is a post still inside its settle window?"""
+    return now - created_at <= settle
+
+

@@ -1,0 +1,285 @@
+"""A careful Mastodon API client over Mastodon.py: retries, rate limits, budget, raw bodies.
+
+Mastodon.py makes the requests (auth, errors, rate-limit headers, ``Link`` pagination); a
+response hook on its ``requests`` session keeps each raw body, which is what we store and parse
+(the exact wire format: string ids, ISO times).  On top of it:
+
+* 5xx, timeouts, connection errors and malformed bodies are retried with exponential backoff
+  and full jitter, at most ``max_retries`` times;
+* ``X-RateLimit-Remaining``/``Reset`` are honoured before the next call, a 429 waits for the reset,
+  and the server's paging throttle (300 requests with ``max_id``/``min_id``/``since_id`` per 15
+  minutes per identity, NOTES.md) is respected by a sliding window;
+* a per-run request budget raises :class:`~echochamber.errors.BudgetExhausted`.
+
+Tokens are sent as headers only and never appear in messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+import requests
+from mastodon import Mastodon
+from mastodon.errors import (
+    MastodonAPIError,
+    MastodonNetworkError,
+    MastodonNotFoundError,
+    MastodonRatelimitError,
+    MastodonServerError,
+    MastodonUnauthorizedError,
+)
+
+from echochamber.errors import (
+    AuthError,
+    BudgetExhausted,
+    RateLimited,
+    SourceError,
+    SourceUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+PAGING_LIMIT = 300
+PAGING_WINDOW = 15 * 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """A parsed JSON body, its bytes, the URL asked and the ``next`` link if any."""
+
+    data: Any
+    body: bytes
+    url: str
+    next_url: str | None
+
+
+class MastodonClient:
+    """One instance, one identity (token or anonymous)."""
+
+    def __init__(
+        self,
+        instance: str,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        budget: int = 2000,
+        max_wait: float = 900.0,
+        backoff_base: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.instance = instance.rstrip("/")
+        self.has_token = bool(token)
+        self.max_retries = max_retries
+        self.budget = budget
+        self.max_wait = max_wait
+        self.backoff_base = backoff_base
+        self.sleep = sleep
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.requests = 0
+        self.retries = 0
+        self._paging: deque[float] = deque()
+        self._last: requests.Response | None = None
+        self.session = requests.Session()
+        self.session.hooks["response"].append(self._keep)
+        self.api = Mastodon(
+            api_base_url=self.instance,
+            access_token=token or None,
+            ratelimit_method="throw",
+            request_timeout=timeout,
+            version_check_mode="none",
+            session=self.session,
+            user_agent="echochamber (+https://github.com/echochamber)",
+        )
+
+    def _keep(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last = response
+
+    # ------------------------------------------------------------------ pacing
+    def _before(self, paging: bool) -> None:
+        if self.requests >= self.budget:
+            raise BudgetExhausted(f"{self.instance}: request budget of {self.budget} spent")
+        remaining = self.api.ratelimit_remaining
+        reset = self.api.ratelimit_reset
+        now = self.clock()
+        if isinstance(remaining, int) and remaining <= 1 and reset and reset > now:
+            self._wait(reset - now, "rate limit nearly exhausted")
+        if paging:
+            while self._paging and now - self._paging[0] > PAGING_WINDOW:
+                self._paging.popleft()
+            if len(self._paging) >= PAGING_LIMIT:
+                self._wait(PAGING_WINDOW - (now - self._paging[0]) + 1, "paging throttle")
+            self._paging.append(self.clock())
+
+    def _wait(self, seconds: float, why: str) -> None:
+        if seconds > self.max_wait:
+            raise RateLimited(
+                f"{self.instance}: {why}; reset in {seconds:.0f}s exceeds the {self.max_wait:.0f}s "
+                "we may wait; the next run resumes from the cursor", reset_in=seconds)
+        log.info("%s: %s, waiting %.1fs", self.instance, why, seconds)
+        self.sleep(max(0.0, seconds))
+
+    def _backoff(self, attempt: int) -> float:
+        return self.rng.uniform(0, self.backoff_base * (2 ** attempt))
+
+    # ------------------------------------------------------------------ calls
+    def call(self, what: str, fn: Callable[[], Any], *, paging: bool = False) -> RawResponse | None:
+        """Run one Mastodon.py call with retries; ``None`` when the object is gone (404)."""
+        last_error = ""
+        for attempt in range(self.max_retries + 1):
+            self._before(paging)
+            self.requests += 1
+            self._last = None
+            try:
+                fn()
+                return self._raw()
+            except MastodonNotFoundError:
+                return None
+            except MastodonUnauthorizedError:
+                raise AuthError(f"{self.instance}: {what} refused our credentials (401); "
+                                "check the token variable named by token_env") from None
+            except MastodonRatelimitError:
+                reset = self.api.ratelimit_reset
+                wait = (reset - self.clock()) if reset else self._backoff(attempt) + 1
+                last_error = "429 rate limited"
+                self._wait(max(wait, 0.5), "429 rate limited")
+                continue
+            except (MastodonServerError, MastodonNetworkError) as exc:
+                last_error = _short(exc)
+            except MastodonAPIError as exc:
+                text = str(exc)
+                if "Could not parse response as JSON" not in text:
+                    raise SourceError(f"{self.instance}: {what} failed: {_short(exc)}") from None
+                last_error = "malformed response body"
+            except ValueError as exc:  # truncated body that Mastodon.py could not cast
+                last_error = f"malformed response: {exc}"[:200]
+            if attempt < self.max_retries:
+                self.retries += 1
+                delay = self._backoff(attempt)
+                log.warning("%s: %s failed (%s), retry %d in %.1fs", self.instance, what,
+                            last_error, attempt + 1, delay)
+                self.sleep(delay)
+        raise SourceUnavailable(
+            f"{self.instance}: {what} kept failing after {self.max_retries} retries: {last_error}")
+
+    def _raw(self) -> RawResponse:
+        resp = self._last
+        assert resp is not None, "no response recorded"
+        body = resp.content
+        try:
+            data = orjson.loads(body) if body else None
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(f"invalid JSON from {resp.url}") from exc
+        nxt = resp.links.get("next", {}).get("url")
+        return RawResponse(data, body, resp.url, nxt)
+
+    def get_url(self, what: str, url: str) -> RawResponse | None:
+        """Follow a ``Link`` URL (same host) with Mastodon.py's session and our auth."""
+        if not url.startswith(self.instance):
+            raise SourceError(f"{self.instance}: refusing to follow a link to another host")
+
+        def fetch() -> None:
+            headers = {"User-Agent": "echochamber"}
+            if self.api.access_token:
+                headers["Authorization"] = f"Bearer {self.api.access_token}"
+            try:
+                resp = self.session.get(url, headers=headers, timeout=self.api.request_timeout)
+            except requests.RequestException as exc:
+                raise MastodonNetworkError(f"request failed: {type(exc).__name__}") from None
+            self.api.ratelimit_remaining = _int_header(resp, "X-RateLimit-Remaining",
+                                                       self.api.ratelimit_remaining)
+            reset = _reset_header(resp)
+            if reset is not None:
+                self.api.ratelimit_reset = reset
+            _raise_for(resp)
+
+        return self.call(what, fetch, paging=True)
+
+    # ------------------------------------------------------------------ endpoints
+    def tag_page(self, tag: str, *, max_id: str | None = None,
+                 min_id: str | None = None) -> RawResponse:
+        res = self.call(f"#{tag} timeline",
+                        lambda: self.api.timeline_hashtag(tag, max_id=max_id, min_id=min_id,
+                                                          limit=40),
+                        paging=bool(max_id or min_id))
+        if res is None:
+            raise SourceError(f"{self.instance}: the #{tag} timeline does not exist (404)")
+        return res
+
+    def context(self, status_id: str) -> RawResponse | None:
+        return self.call(f"context of {status_id}", lambda: self.api.status_context(status_id))
+
+    def actors(self, status_id: str, kind: str) -> list[RawResponse]:
+        """Every page of ``reblogged_by`` or ``favourited_by`` (Mastodon.py returns the first)."""
+        fn = self.api.status_reblogged_by if kind == "boost" else self.api.status_favourited_by
+        first = self.call(f"{kind}s of {status_id}", lambda: fn(status_id))
+        return self._follow(first, f"{kind}s of {status_id}")
+
+    def quotes(self, status_id: str) -> list[RawResponse]:
+        first = self.call(f"quotes of {status_id}",
+                          lambda: self.api.status_quotes(status_id, limit=40))
+        return self._follow(first, f"quotes of {status_id}")
+
+    def _follow(self, first: RawResponse | None, what: str) -> list[RawResponse]:
+        pages: list[RawResponse] = []
+        page = first
+        seen: set[str] = set()
+        while page is not None:
+            pages.append(page)
+            if not page.next_url or not page.data or page.next_url in seen:
+                break
+            seen.add(page.next_url)
+            page = self.get_url(what, page.next_url)
+        return pages
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(a) for a in exc.args[:3]) if exc.args else type(exc).__name__
+    return text[:200]
+
+
+def _int_header(resp: requests.Response, name: str, default: Any) -> Any:
+    try:
+        return int(resp.headers[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def _reset_header(resp: requests.Response) -> float | None:
+    value = resp.headers.get("X-RateLimit-Reset")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _raise_for(resp: requests.Response) -> None:
+    code = resp.status_code
+    if code < 400:
+        return
+    if code == 404:
+        raise MastodonNotFoundError("not found", code, resp.reason, None)
+    if code == 401:
+        raise MastodonUnauthorizedError("unauthorized", code, resp.reason, None)
+    if code == 429:
+        raise MastodonRatelimitError("Hit rate limit.")
+    if code >= 500:
+        raise MastodonServerError("server error", code, resp.reason, None)
+    raise MastodonAPIError("error", code, resp.reason, None)

@@ -1,0 +1,273 @@
+"""Pure: Mastodon API JSON (Status, Account) -> :mod:`echochamber.models` objects.
+
+Identity rules (ARCHITECTURE.md):
+
+* an account's key is its profile ``url`` on its home server, the same through every instance;
+  a local account's ``acct`` has no domain, so its handle is qualified with the serving instance;
+* a post's key is its ActivityPub ``uri``; ids are local to the serving instance and kept as strings;
+* ``in_reply_to_id`` is a local id: it is resolved through the statuses of the same batch or the
+  ``known`` map the collector passes in (local id -> (uri, author key)); where it cannot be
+  resolved, the post keeps ``in_reply_to_native`` and the reply tie is derived from
+  ``in_reply_to_account_id`` through the author or the post's mentions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from echochamber.collect.text import clean_text, hashed_key, html_to_text, normalize_tag
+from echochamber.errors import ImportFormatError
+from echochamber.models import Account, Batch, Interaction, Post
+
+JSON = Mapping[str, Any]
+
+
+def parse_time(value: Any, field_name: str = "created_at") -> datetime:
+    """Parse Mastodon's ISO 8601 times (``2025-07-15T07:54:23.000Z``) to aware UTC datetimes."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value:
+        raise ImportFormatError(f"field {field_name!r} is missing or not a time: {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ImportFormatError(f"field {field_name!r} is not an ISO time: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def instance_host(instance: str) -> str:
+    """``https://mastodon.social/`` -> ``mastodon.social`` (port kept: ``127.0.0.1:8000``)."""
+    parts = urlsplit(instance if "//" in instance else f"//{instance}")
+    return parts.netloc or instance
+
+
+@dataclass
+class _Ctx:
+    instance: str
+    host: str
+    tracked: frozenset[str]
+    respect_noindex: bool
+    known: Mapping[str, tuple[str, str]]
+    local: dict[str, tuple[str, str]] = field(default_factory=dict)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    local_account: dict[str, str] = field(default_factory=dict)
+    posts: dict[str, Post] = field(default_factory=dict)
+    interactions: dict[tuple[str, str, str, str], Interaction] = field(default_factory=dict)
+
+
+def _require(obj: JSON, name: str) -> Any:
+    value = obj.get(name)
+    if value is None or value == "":
+        raise ImportFormatError(f"status has no {name!r} field")
+    return value
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _account(obj: JSON, ctx: _Ctx) -> Account:
+    if not isinstance(obj, Mapping):
+        raise ImportFormatError("status 'account' is not an object")
+    username = str(obj.get("username") or "")
+    acct = str(obj.get("acct") or username)
+    handle = acct if "@" in acct else f"{acct}@{ctx.host}"
+    url = obj.get("url") or obj.get("uri") or f"https://{handle.split('@', 1)[1]}/@{username}"
+    key = str(url)
+    noindex = bool(obj.get("noindex"))
+    if noindex and ctx.respect_noindex:
+        account = Account(
+            platform="mastodon",
+            key=hashed_key("mastodon", key),
+            instance=handle.split("@", 1)[1],
+            bot=bool(obj.get("bot")),
+            noindex=True,
+        )
+    else:
+        created = obj.get("created_at")
+        account = Account(
+            platform="mastodon",
+            key=key,
+            handle=handle,
+            display_name=clean_text(obj.get("display_name")) or None,
+            instance=handle.split("@", 1)[1],
+            followers=_int(obj.get("followers_count")),
+            following=_int(obj.get("following_count")),
+            bot=bool(obj.get("bot")),
+            noindex=noindex,
+            discoverable=obj.get("discoverable")
+            if isinstance(obj.get("discoverable"), bool)
+            else None,
+            created_at=parse_time(created) if created else None,
+        )
+    ctx.accounts[account.key] = account
+    if obj.get("id") is not None:
+        ctx.local_account[str(obj["id"])] = account.key
+        # a noindex account is reachable under its url too, so mentions of it hash alike
+        ctx.local_account.setdefault(key, account.key)
+    return account
+
+
+def _add(ctx: _Ctx, tie: Interaction) -> None:
+    if tie.actor != tie.target:
+        ctx.interactions[(tie.kind, tie.actor, tie.target, tie.subject)] = tie
+
+
+def _quoted(status: JSON) -> JSON | None:
+    quote = status.get("quote")
+    if not isinstance(quote, Mapping):
+        return None
+    inner = quote.get("quoted_status")
+    if isinstance(inner, Mapping):
+        return inner
+    if "uri" in quote and "account" in quote:  # older forks embed the Status itself
+        return quote
+    return None
+
+
+def _status(obj: JSON, ctx: _Ctx) -> Post:
+    uri = str(_require(obj, "uri"))
+    native = str(_require(obj, "id"))
+    created = parse_time(obj.get("created_at"))
+    author = _account(_require(obj, "account"), ctx)
+    ctx.local[native] = (uri, author.key)
+
+    reblog = obj.get("reblog")
+    boost_of: str | None = None
+    if isinstance(reblog, Mapping):
+        original = _status(reblog, ctx)
+        boost_of = original.uri
+        _add(
+            ctx,
+            Interaction("mastodon", "boost", author.key, original.author, original.uri, created,
+                        target_post=original.uri),
+        )
+
+    quoted = _quoted(obj)
+    quote_of = _status(quoted, ctx).uri if quoted is not None else None
+
+    tags = tuple(
+        sorted({normalize_tag(str(t.get("name", ""))) for t in obj.get("tags") or ()
+                if isinstance(t, Mapping) and t.get("name")})
+    )
+    mentions: list[str] = []
+    mention_ids: dict[str, str] = {}
+    for m in obj.get("mentions") or ():
+        if not isinstance(m, Mapping) or not (m.get("url") or m.get("acct")):
+            continue
+        raw_key = str(m.get("url") or m.get("acct"))
+        key = ctx.local_account.get(raw_key, raw_key)
+        mentions.append(key)
+        if m.get("id") is not None:
+            mention_ids[str(m["id"])] = key
+            ctx.local_account.setdefault(str(m["id"]), key)
+
+    parent_native = obj.get("in_reply_to_id")
+    parent_uri: str | None = None
+    reply_target: str | None = None
+    if parent_native is not None:
+        parent_native = str(parent_native)
+        found = ctx.local.get(parent_native) or ctx.known.get(parent_native)
+        if found:
+            parent_uri, reply_target = found
+        account_id = obj.get("in_reply_to_account_id")
+        if reply_target is None and account_id is not None:
+            account_id = str(account_id)
+            reply_target = mention_ids.get(account_id) or ctx.local_account.get(account_id)
+
+    text = "" if author.noindex and ctx.respect_noindex else html_to_text(obj.get("content"))
+    spoiler = clean_text(obj.get("spoiler_text"))
+    if spoiler and text:
+        text = f"{spoiler}\n{text}"
+    post = Post(
+        platform="mastodon",
+        uri=uri,
+        native_id=native,
+        author=author.key,
+        created_at=created,
+        text=text,
+        language=obj.get("language") if isinstance(obj.get("language"), str) else None,
+        url=obj.get("url") if isinstance(obj.get("url"), str) else None,
+        hashtags=tags,
+        mentions=tuple(dict.fromkeys(mentions)),
+        in_reply_to=parent_uri,
+        in_reply_to_account=reply_target,
+        in_reply_to_native=parent_native if parent_uri is None else None,
+        boost_of=boost_of,
+        quote_of=quote_of,
+        replies_count=_int(obj.get("replies_count")),
+        boosts_count=_int(obj.get("reblogs_count")),
+        favourites_count=_int(obj.get("favourites_count")),
+        quotes_count=_int(obj.get("quotes_count")),
+        tagged=bool(ctx.tracked.intersection(tags)) and boost_of is None,
+        source=ctx.host,
+    )
+    if reply_target is not None:
+        _add(ctx, Interaction("mastodon", "reply", author.key, reply_target, uri, created,
+                              target_post=parent_uri))
+    if quoted is not None and quote_of is not None:
+        quoted_author = ctx.posts[quote_of].author
+        _add(ctx, Interaction("mastodon", "quote", author.key, quoted_author, uri, created,
+                              target_post=quote_of))
+    if boost_of is None:
+        for key in post.mentions:
+            _add(ctx, Interaction("mastodon", "mention", author.key, key, uri, created,
+                                  via_reply=key == reply_target))
+    previous = ctx.posts.get(uri)
+    if previous is None or (previous.in_reply_to is None and post.in_reply_to is not None):
+        ctx.posts[uri] = post
+    return post
+
+
+def normalize_statuses(
+    statuses: Iterable[JSON],
+    *,
+    instance: str,
+    tracked: Iterable[str] = (),
+    known: Mapping[str, tuple[str, str]] | None = None,
+    respect_noindex: bool = True,
+) -> Batch:
+    """Normalise a page of Status objects served by ``instance``.
+
+    Boosted and quoted statuses embedded in a status are normalised too.  Raises
+    :class:`~echochamber.errors.ImportFormatError` naming the missing field on a malformed status.
+    """
+    ctx = _Ctx(
+        instance=instance,
+        host=instance_host(instance),
+        tracked=frozenset(normalize_tag(t) for t in tracked),
+        respect_noindex=respect_noindex,
+        known=known or {},
+    )
+    for status in statuses:
+        if not isinstance(status, Mapping):
+            raise ImportFormatError("expected a Status object")
+        _status(status, ctx)
+    return Batch(tuple(ctx.accounts.values()), tuple(ctx.posts.values()),
+                 tuple(ctx.interactions.values()))
+
+
+def normalize_actors(
+    accounts: Iterable[JSON],
+    post: Post,
+    kind: str,
+    *,
+    instance: str,
+    respect_noindex: bool = True,
+) -> Batch:
+    """Ties from a ``reblogged_by`` (``kind="boost"``) or ``favourited_by`` list for ``post``.
+
+    The time of such a tie is unknown; the post's own time stands in for it.
+    """
+    if kind not in ("boost", "favourite"):
+        raise ValueError(f"kind must be boost or favourite, not {kind!r}")
+    ctx = _Ctx(instance, instance_host(instance), frozenset(), respect_noindex, {})
+    for obj in accounts:
+        account = _account(obj, ctx)
+        _add(ctx, Interaction("mastodon", kind, account.key, post.author, post.uri,  # type: ignore[arg-type]
+                              post.created_at, target_post=post.uri))
+    return Batch(tuple(ctx.accounts.values()), (), tuple(ctx.interactions.values()))

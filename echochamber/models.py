@@ -1,0 +1,179 @@
+"""Frozen dataclasses shared by every stage: what a post, an account and a tie are.
+
+Collectors and importers turn platform JSON into these; the store writes them; nothing
+downstream sees platform JSON again. Account and post identities are *canonical* keys that
+do not depend on which server we saw them through:
+
+* Mastodon: the account's ``url`` (its profile URL on its home server) and the status ``uri``.
+* Twitter/X: ``"twitter:<user id>"`` and ``"https://twitter.com/i/web/status/<id>"``.
+* Bluesky: the account DID and the post ``at://`` URI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+Platform = Literal["mastodon", "twitter", "bluesky"]
+PLATFORMS: tuple[Platform, ...] = ("mastodon", "twitter", "bluesky")
+
+InteractionKind = Literal["reply", "mention", "boost", "quote", "favourite"]
+KINDS: tuple[InteractionKind, ...] = ("reply", "mention", "boost", "quote", "favourite")
+
+Scope = Literal["mastodon", "twitter", "bluesky", "all"]
+SCOPES: tuple[Scope, ...] = ("mastodon", "twitter", "bluesky", "all")
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account as last seen.
+
+    ``key`` is canonical (see the module docstring); ``handle`` is what people type
+    (``user@instance``, ``@user``, ``user.bsky.social``).  ``noindex`` accounts asked not to be
+    indexed: the store keeps them under a hashed key without handle or text when consent is on.
+    """
+
+    platform: Platform
+    key: str
+    handle: str | None = None
+    display_name: str | None = None
+    instance: str | None = None
+    followers: int | None = None
+    following: int | None = None
+    bot: bool = False
+    noindex: bool = False
+    discoverable: bool | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A post (status, tweet, skeet) with its conversation links.
+
+    ``author``, ``in_reply_to_account`` and ``mentions`` hold account keys; ``in_reply_to``,
+    ``conversation_root``, ``boost_of`` and ``quote_of`` hold post URIs.  ``hashtags`` are
+    lower-case without ``#``.  ``tagged`` says whether the post carries a tracked hashtag.
+    """
+
+    platform: Platform
+    uri: str
+    native_id: str
+    author: str
+    created_at: datetime
+    text: str = ""
+    language: str | None = None
+    url: str | None = None
+    hashtags: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    in_reply_to: str | None = None
+    in_reply_to_account: str | None = None
+    in_reply_to_native: str | None = None
+    conversation_root: str | None = None
+    boost_of: str | None = None
+    quote_of: str | None = None
+    replies_count: int | None = None
+    boosts_count: int | None = None
+    favourites_count: int | None = None
+    quotes_count: int | None = None
+    tagged: bool = False
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """A directed tie ``actor -> target``: the actor acted on the target's content.
+
+    ``subject`` makes the tie unique with ``(kind, actor, target)``: for ``reply``, ``quote``
+    and ``mention`` it is the acting post's URI; for ``boost`` and ``favourite`` it is the URI
+    of the boosted or favourited post (we may never see a boost as a status of its own), so a
+    boost seen both as a reblog status and in ``reblogged_by`` is one interaction.
+    ``target_post`` is the post acted on, where there is one.  ``via_reply`` marks a mention of
+    the very account the post replies to: per-kind counts keep it, graph weights count it once.
+    """
+
+    platform: Platform
+    kind: InteractionKind
+    actor: str
+    target: str
+    subject: str
+    at: datetime
+    target_post: str | None = None
+    via_reply: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What one API page or archive chunk yields, ready to be stored in one transaction."""
+
+    accounts: tuple[Account, ...] = ()
+    posts: tuple[Post, ...] = ()
+    interactions: tuple[Interaction, ...] = ()
+
+    def __add__(self, other: Batch) -> Batch:
+        return Batch(
+            self.accounts + other.accounts,
+            self.posts + other.posts,
+            self.interactions + other.interactions,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A half-open time window ``[start, end)`` in UTC."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("Window bounds must be timezone-aware")
+        if self.end <= self.start:
+            raise ValueError(f"Window end {self.end} is not after start {self.start}")
+
+    @classmethod
+    def iso_week(cls, year: int, week: int) -> Window:
+        """The ISO week ``year-Wweek`` (Monday 00:00 UTC to the next Monday)."""
+        monday = date.fromisocalendar(year, week, 1)
+        start = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
+        return cls(start, start + timedelta(days=7))
+
+    @classmethod
+    def week_of(cls, moment: datetime) -> Window:
+        """The ISO week that contains ``moment``."""
+        iso = moment.astimezone(UTC).isocalendar()
+        return cls.iso_week(iso.year, iso.week)
+
+    @property
+    def label(self) -> str:
+        """``2026-W47`` for an ISO week, ``start..end`` dates otherwise."""
+        iso = self.start.isocalendar()
+        is_week = (
+            self.end - self.start == timedelta(days=7)
+            and self.start.weekday() == 0
+            and self.start.time() == datetime.min.time()
+        )
+        if is_week:
+            return f"{iso.year}-W{iso.week:02d}"
+        return f"{self.start.date().isoformat()}..{self.end.date().isoformat()}"
+
+    def previous(self, weeks: int = 1) -> Window:
+        """The window of the same length ``weeks`` lengths earlier."""
+        span = self.end - self.start
+        return Window(self.start - span * weeks, self.end - span * weeks)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectResult:
+    """The summary of one collection run over one stream."""
+
+    platform: Platform
+    instance: str
+    tag: str
+    requests: int = 0
+    posts_new: int = 0
+    posts_seen: int = 0
+    interactions_new: int = 0
+    errors: tuple[str, ...] = field(default=())
+    skipped: tuple[str, ...] = field(default=())
+    status: Literal["ok", "partial", "failed"] = "ok"

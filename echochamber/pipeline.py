@@ -1,0 +1,240 @@
+"""The jobs: one function each, called by the daemon and by the command line alike.
+
+Every job is idempotent: rerunning it stores nothing twice and resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, select
+
+from echochamber.collect.mastodon import ConversationEnricher, StreamCollector, result
+from echochamber.collect.mastodon_client import MastodonClient
+from echochamber.collect.normalize_mastodon import instance_host
+from echochamber.config import MastodonSource, Settings
+from echochamber.errors import BudgetExhausted, SourceError
+from echochamber.models import CollectResult, Post
+from echochamber.store.ingest import local_posts
+from echochamber.store.schema import AccountRow, PostRow
+from echochamber.store.streams import (
+    StreamSink,
+    due_watch,
+    finish_run,
+    get_cursor,
+    mark_checked,
+    start_run,
+)
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+Progress = Callable[[str, int], None]
+CONVERSATIONS = "(conversations)"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class JobContext:
+    """What every job needs besides the settings: the store, a clock, and ways to report."""
+
+    engine: Engine
+    clock: Clock = utcnow
+    sleep: Callable[[float], None] = time.sleep
+    progress: Progress | None = None
+    stop: Callable[[], bool] = lambda: False
+    client_factory: Callable[[MastodonSource, Settings], MastodonClient] | None = None
+    results: list[CollectResult] = field(default_factory=list)
+
+
+def make_client(source: MastodonSource, settings: Settings, ctx: JobContext) -> MastodonClient:
+    if ctx.client_factory is not None:
+        return ctx.client_factory(source, settings)
+    c = settings.collect
+    return MastodonClient(source.instance, source.token, timeout=c.timeout,
+                          max_retries=c.max_retries, budget=c.request_budget, max_wait=c.max_wait,
+                          backoff_base=c.backoff_base, sleep=ctx.sleep)
+
+
+def _resolver(engine: Engine, instance: str) -> Callable[[Iterable[str]], Mapping[str, tuple[str, str]]]:
+    host = instance_host(instance)
+
+    def resolve(ids: Iterable[str]) -> Mapping[str, tuple[str, str]]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        with engine.connect() as conn:
+            return local_posts(conn, host, ids)
+
+    return resolve
+
+
+def collect_mastodon_stream(settings: Settings, ctx: JobContext, source: MastodonSource,
+                            tag: str, client: MastodonClient) -> CollectResult:
+    """One pass over one (instance, tag) stream: forward from the cursor, then the backfill."""
+    now = ctx.clock()
+    run_id = start_run(ctx.engine, "mastodon", source.instance, tag, now)
+    sink = StreamSink(ctx.engine, "mastodon", source.instance, tag, ctx.clock,
+                      watch_instance=source.instance)
+    worker = StreamCollector(client, tag, sink, tracked=settings.tags,
+                             resolve=_resolver(ctx.engine, source.instance),
+                             respect_noindex=settings.collect.respect_noindex,
+                             progress=ctx.progress, stop=ctx.stop)
+    start_requests = client.requests
+    errors: list[str] = []
+    failed = False
+    try:
+        cursor = get_cursor(ctx.engine, "mastodon", source.instance, tag)
+        if cursor.newest_id is None:
+            worker.backfill(None, source.since, None)
+        else:
+            newest = worker.forward(cursor.newest_id)
+            if not cursor.backfill_done:
+                worker.backfill(cursor.backfill_max_id, source.since, newest)
+    except BudgetExhausted as exc:
+        errors.append(str(exc))
+    except SourceError as exc:
+        errors.append(str(exc))
+        failed = worker.posts_new == 0 and worker.posts_seen == 0
+        log.error("stream %s #%s failed: %s", source.instance, tag, exc)
+    res = result(client, tag, worker, errors, failed=failed)
+    res = replace(res, requests=client.requests - start_requests)
+    finish_run(ctx.engine, run_id, res, ctx.clock())
+    return res
+
+
+def enrich_instance(settings: Settings, ctx: JobContext, source: MastodonSource,
+                    client: MastodonClient, *, limit: int = 500) -> CollectResult:
+    """Revisit the settling conversations of tagged posts served by this instance."""
+    now = ctx.clock()
+    run_id = start_run(ctx.engine, "mastodon", source.instance, CONVERSATIONS, now)
+    sink = StreamSink(ctx.engine, "mastodon", source.instance, "", ctx.clock)
+    worker = ConversationEnricher(client, sink, tracked=settings.tags,
+                                  resolve=_resolver(ctx.engine, source.instance),
+                                  respect_noindex=settings.collect.respect_noindex)
+    settle = timedelta(days=settings.collect.settle_days)
+    errors: list[str] = []
+    start_requests = client.requests
+    for post_id, native_id, created_at, checks in due_watch(ctx.engine, source.instance, now, limit):
+        if ctx.stop():
+            break
+        post = _post(ctx.engine, post_id)
+        try:
+            if now - created_at <= settle + timedelta(days=1):
+                worker.enrich(post, native_id)
+        except BudgetExhausted as exc:
+            errors.append(str(exc))
+            break
+        except SourceError as exc:
+            errors.append(f"{post.uri}: {exc}")
+            log.warning("conversation %s: %s", post.uri, exc)
+            if len(errors) >= 5:
+                break
+            continue
+        with ctx.engine.begin() as conn:
+            mark_checked(conn, post_id, ctx.clock(), created_at, checks, settle)
+        if ctx.progress:
+            ctx.progress(f"{instance_host(source.instance)} conversations", 1)
+    res = result(client, CONVERSATIONS, worker, errors, sorted(worker.skipped))
+    res = replace(res, requests=client.requests - start_requests)
+    finish_run(ctx.engine, run_id, res, ctx.clock())
+    return res
+
+
+def _post(engine: Engine, post_id: int) -> Post:
+    with engine.connect() as conn:
+        row = conn.execute(select(PostRow.uri, PostRow.native_id, AccountRow.key,
+                                  PostRow.created_at, PostRow.platform)
+                           .join(AccountRow, AccountRow.id == PostRow.author_id)
+                           .where(PostRow.id == post_id)).one()
+    return Post(platform=row.platform, uri=row.uri, native_id=row.native_id, author=row.key,
+                created_at=row.created_at)
+
+
+def collect_all(settings: Settings, ctx: JobContext, *, instance: str | None = None,
+                tag: str | None = None, enrich: bool = True) -> list[CollectResult]:
+    """One pass over every configured stream (or those matching ``instance``/``tag``).
+
+    A stream that fails is reported in its result; the others go on.
+    """
+    from echochamber.collect.text import normalize_tag
+
+    wanted_tag = normalize_tag(tag) if tag else None
+    results: list[CollectResult] = []
+    for source in settings.mastodon:
+        if instance and instance_host(instance) != instance_host(source.instance):
+            continue
+        client = make_client(source, settings, ctx)
+        for t in source.tags:
+            if wanted_tag and t != wanted_tag:
+                continue
+            if ctx.stop():
+                break
+            results.append(collect_mastodon_stream(settings, ctx, source, t, client))
+        if enrich and not ctx.stop():
+            results.append(enrich_instance(settings, ctx, source, client))
+    ctx.results.extend(results)
+    return results
+
+
+def enrich_conversations(settings: Settings, ctx: JobContext) -> list[CollectResult]:
+    """The enrich job alone: revisit settling conversations on every instance."""
+    return [enrich_instance(settings, ctx, s, make_client(s, settings, ctx))
+            for s in settings.mastodon if not ctx.stop()]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    path: str
+    format: str
+    records: int
+    imported: int
+    posts_new: int
+    posts_seen: int
+    interactions_new: int
+    errors: tuple[tuple[int, str], ...]
+
+
+def import_file(settings: Settings, ctx: JobContext, path: str, fmt: str = "auto", *,
+                instance: str | None = None,
+                on_error: Callable[[str, int, str], None] | None = None) -> ImportResult:
+    """Import an archive file chunk by chunk, each chunk in one transaction.
+
+    Good records are stored even when others are bad; every bad record is reported with its
+    line number.  Importing the same file again adds nothing.
+    """
+    from echochamber.collect.archive import detect_format, iter_archive
+    from echochamber.store.ingest import store_batch, store_raw
+
+    detected = detect_format(path) if fmt == "auto" else fmt
+    records = imported = new = seen = ties = 0
+    errors: list[tuple[int, str]] = []
+    for chunk in iter_archive(path, detected, tracked=settings.tags, instance=instance):
+        now = ctx.clock()
+        with ctx.engine.begin() as conn:
+            stored = store_batch(conn, chunk.batch, now=now)
+            if chunk.raw_lines:
+                store_raw(conn, platform=_platform_of_format(detected), source=f"import:{path}",
+                          endpoint=f"file://{path}", body=b"\n".join(chunk.raw_lines), now=now)
+        records += chunk.records
+        imported += chunk.records - len(chunk.errors)
+        new += stored.posts_new
+        seen += stored.posts_seen
+        ties += stored.interactions_new
+        for line, reason in chunk.errors:
+            errors.append((line, reason))
+            if on_error:
+                on_error(path, line, reason)
+        if ctx.progress:
+            ctx.progress(f"import {path}", chunk.records)
+    return ImportResult(path, detected, records, imported, new, seen, ties, tuple(errors))
+
+
+def _platform_of_format(fmt: str) -> str:
+    return {"mastodon": "mastodon", "bluesky": "bluesky"}.get(fmt, "twitter")

@@ -1,0 +1,114 @@
+"""Engine factory and schema management (Alembic).
+
+Engines are made by the caller and injected; nothing connects at import time.  SQLite gets WAL,
+a busy timeout and foreign keys; PostgreSQL uses psycopg 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from echochamber.config import mask_url
+from echochamber.errors import StoreError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (``sqlite:///file.db`` or ``postgresql+psycopg://...``)."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    try:
+        if url.startswith("sqlite"):
+            path = url.split(":///", 1)[1] if ":///" in url else ""
+            if path and path != ":memory:" and not path.startswith("file:"):
+                parent = Path(path).expanduser().resolve().parent
+                if not parent.is_dir():
+                    raise StoreError(f"store.url {url}: folder {parent} does not exist")
+            engine = create_engine(url, poolclass=NullPool, **kwargs)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise StoreError(f"store.url {mask_url(url)}: {exc}") from None
+    return engine
+
+
+def _alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(_alembic_config(None))  # type: ignore[arg-type]
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the store {mask_url(str(engine.url))}: {exc.orig}") from None
+
+
+def init_db(engine: Engine) -> tuple[str | None, str]:
+    """Create the schema or upgrade it to the newest revision; never drops data.
+
+    Returns (revision before, revision after).
+    """
+    before = current_revision(engine)
+    if before is None:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names()) - {"apscheduler_jobs"}
+        if tables & {"posts", "accounts"}:
+            raise StoreError(
+                f"{mask_url(str(engine.url))} holds echochamber-like tables without a schema "
+                "version; refusing to touch it (point store.url at a new database)"
+            )
+    try:
+        command.upgrade(_alembic_config(engine), "head")
+    except SQLAlchemyError as exc:
+        raise StoreError(f"schema upgrade failed: {exc}") from None
+    return before, head_revision()
+
+
+def require_schema(engine: Engine) -> None:
+    """Raise a clear :class:`StoreError` unless the schema is at the newest revision."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current is None:
+        raise StoreError(
+            f"the store {mask_url(str(engine.url))} is not initialised: run 'echochamber init'"
+        )
+    if current != head:
+        script = ScriptDirectory.from_config(_alembic_config(engine))
+        known = {rev.revision for rev in script.walk_revisions()}
+        if current not in known:
+            raise StoreError(
+                f"the store is at schema {current}, newer than this echochamber knows; upgrade it"
+            )
+        raise StoreError(f"the store's schema is at {current}, not {head}: run 'echochamber init'")
