@@ -399,7 +399,10 @@ def load_settings(
             continue
         section, _, key = dotted.partition(".")
         settings = replace(settings, **{section: replace(getattr(settings, section), **{key: value})})
-    _validate(settings)
+    try:
+        _validate(settings)
+    except ConfigError as exc:
+        raise ConfigError(f"{file}: {exc}" if file is not None else str(exc)) from None
     return settings
 
 

@@ -1,0 +1,200 @@
+"""``echochamber graph ...``: questions about a window's interaction graph.
+
+Answers come from the stored snapshot (computed once, then read), so a query does not rebuild
+every week's graph; ``path`` and ``export`` build the one window's graph they need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from echochamber.cli.context import app, emit_json, out, safe
+from echochamber.cli.metrics_cmds import fmt
+from echochamber.cli.windows import resolve_window, window_options
+from echochamber.errors import NotFound
+
+
+def _snapshot(ctx: click.Context, week: str | None, start: str | None, end: str | None,
+              scope: str) -> tuple[Any, dict[str, Any]]:
+    from echochamber import measure
+
+    a = app(ctx)
+    engine = a.engine()
+    window = resolve_window(engine, week, start, end, scope)
+    snap = measure.load_snapshot(engine, window, scope, a.settings.core.policy)
+    if snap is None:
+        measure.compute(engine, a.settings, window, scope)
+        snap = measure.load_snapshot(engine, window, scope, a.settings.core.policy)
+    assert snap is not None
+    return window, snap
+
+
+@click.group()
+def graph() -> None:
+    """Query the interaction graph of a window."""
+
+
+@graph.command()
+@window_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with the METRICS.md keys.")
+@click.pass_context
+def reach(ctx: click.Context, week: str | None, start: str | None, end: str | None, scope: str,
+          as_json: bool) -> None:
+    """How far the window's conversations travelled beyond the core."""
+    window, snap = _snapshot(ctx, week, start, end, scope)
+    m = dict(snap["metrics"])
+    if as_json:
+        emit_json({**m, "window": window.label, "scope": scope,
+                   "computed_at": snap["computed_at"]})
+        return
+    out(f"{window.label} ({scope})")
+    for k, v in m.items():
+        out(f"  {k:<28} {fmt(k, v)}")
+
+
+@graph.command()
+@window_options
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def core(ctx: click.Context, week: str | None, start: str | None, end: str | None, scope: str,
+         as_json: bool) -> None:
+    """The core roster with each member's activity and ties with core and outside."""
+    window, snap = _snapshot(ctx, week, start, end, scope)
+    nodes = snap["details"].get("nodes", {})
+    rows = []
+    for member in snap["roster"]:
+        n = nodes.get(str(member["id"]), {})
+        rows.append({"handle": member.get("handle"), "key": member.get("key"),
+                     "active": bool(n), "posts": n.get("posts", 0),
+                     "out_core": n.get("out_core", 0), "out_outside": n.get("out_outside", 0),
+                     "in_core": n.get("in_core", 0), "in_outside": n.get("in_outside", 0)})
+    rows.sort(key=lambda r: (-r["posts"], -(r["in_outside"] + r["out_outside"]),
+                             str(r["handle"])))
+    if as_json:
+        emit_json({"window": window.label, "scope": scope, "core": rows})
+        return
+    out(f"{window.label}: {len(rows)} core accounts, {sum(r['active'] for r in rows)} active")
+    out(f"{'handle':<40}{'posts':>6}{'->core':>8}{'->out':>7}{'core->':>8}{'out->':>7}")
+    for r in rows:
+        out(f"{safe(r['handle'])[:39]:<40}{r['posts']:>6}{r['out_core']:>8g}{r['out_outside']:>7g}"
+            f"{r['in_core']:>8g}{r['in_outside']:>7g}")
+
+
+@graph.command()
+@click.argument("handle")
+@window_options
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def account(ctx: click.Context, handle: str, week: str | None, start: str | None,
+            end: str | None, scope: str, as_json: bool) -> None:
+    """One account: core or not, hop distance, ties by kind, first/last seen, weekly activity."""
+    from echochamber.queries import account_profile
+
+    a = app(ctx)
+    window, snap = _snapshot(ctx, week, start, end, scope)
+    prof = account_profile(a.engine(), handle, window, scope)
+    node = snap["details"].get("nodes", {}).get(str(prof["id"]), {})
+    prof.update({"window": window.label, "is_core": any(m["id"] == prof["id"]
+                                                        for m in snap["roster"]),
+                 "hop": node.get("hop")})
+    if as_json:
+        emit_json(prof)
+        return
+    out(f"{safe(prof['handle'])} ({safe(prof.get('display_name') or '')})")
+    out(f"  core: {'yes' if prof['is_core'] else 'no'}   hop from core: "
+        f"{prof['hop'] if prof['hop'] is not None else '-'}   followers: {prof['followers']}")
+    out(f"  first seen {prof['first_seen']}   last seen {prof['last_seen']}")
+    for direction in ("out", "in"):
+        ties = prof["ties"][direction]
+        out(f"  {direction:>3}: " + ", ".join(f"{k} {v}" for k, v in ties.items()))
+    out("  weekly activity: " + " ".join(f"{w['week']}:{w['posts']}/{w['interactions']}"
+                                         for w in prof["weekly"][-12:]))
+
+
+@graph.command()
+@click.argument("post")
+@click.option("--scope", default="all", hidden=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def conversation(ctx: click.Context, post: str, scope: str, as_json: bool) -> None:
+    """A conversation tree (give the root's URI, URL or id): reach, depth, virality."""
+    from echochamber.queries import conversation_tree
+
+    a = app(ctx)
+    data = conversation_tree(a.engine(), post, a.settings)
+    if as_json:
+        emit_json(data)
+        return
+    out(f"{safe(data['root'])} by {safe(data['author'])}")
+    out(f"  size {data['size']}  depth {data['depth']}  breadth {data['breadth']}  "
+        f"structural virality {data['structural_virality']:.3f}")
+    out(f"  participants: {data['participants']} ({data['core_participants']} core, "
+        f"{data['outside_participants']} outside)")
+    for h in data["outsiders"][:20]:
+        out(f"  outsider: {safe(h)}")
+
+
+@graph.command()
+@click.argument("source")
+@click.argument("target")
+@window_options
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def path(ctx: click.Context, source: str, target: str, week: str | None, start: str | None,
+         end: str | None, scope: str, as_json: bool) -> None:
+    """The shortest interaction path from SOURCE to TARGET and what each hop was."""
+    from echochamber.queries import shortest_path
+
+    a = app(ctx)
+    engine = a.engine()
+    window = resolve_window(engine, week, start, end, scope)
+    hops = shortest_path(engine, a.settings, window, scope, source, target)
+    if as_json:
+        emit_json({"window": window.label, "source": source, "target": target, "hops": hops})
+        return
+    if not hops:
+        raise NotFound(f"no interaction path from {source} to {target} in {window.label}")
+    for h in hops:
+        kinds = ", ".join(f"{k} {v}" for k, v in h["kinds"].items() if v)
+        out(f"{safe(h['from'])} -> {safe(h['to'])}  ({kinds})")
+
+
+@graph.command()
+@window_options
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def bridges(ctx: click.Context, week: str | None, start: str | None, end: str | None,
+            scope: str, top: int, as_json: bool) -> None:
+    """Accounts through which the conversation reaches outsiders (hop >= 2)."""
+    window, snap = _snapshot(ctx, week, start, end, scope)
+    rows = snap["details"].get("bridges", [])[:top]
+    if as_json:
+        emit_json({"window": window.label, "scope": scope, "bridges": rows})
+        return
+    for r in rows:
+        out(f"{safe(r['handle']):<40} {'core' if r['is_core'] else 'outside':<8} "
+            f"reached {r['reached']}")
+
+
+@graph.command()
+@window_options
+@click.option("--format", "fmt_", type=click.Choice(["gexf", "graphml", "csv", "json"]),
+              required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.pass_context
+def export(ctx: click.Context, week: str | None, start: str | None, end: str | None, scope: str,
+           fmt_: str, output: str) -> None:
+    """Write the window's graph (Gephi: gexf) with is_core, hop, community and activity."""
+    from echochamber.queries import export_graph
+
+    a = app(ctx)
+    engine = a.engine()
+    window = resolve_window(engine, week, start, end, scope)
+    n, m = export_graph(engine, a.settings, window, scope, fmt_, output)
+    click.echo(f"wrote {output}: {n} accounts, {m} ties ({window.label}, {scope})", err=True)
+
+
+COMMANDS = [graph]
