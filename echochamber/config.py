@@ -278,8 +278,11 @@ def _mastodon_sources(raw: Any, where: str) -> tuple[MastodonSource, ...]:
             raise ConfigError(f"{at}: expected a table")
         for key in item:
             if key not in ("instance", "tags", "since", "token_env"):
-                hint = " (put the token in an environment variable named by token_env)" if (
-                    _SECRET_WORDS.search(key)) else ""
+                hint = (
+                    " (put the token in an environment variable named by token_env)"
+                    if (_SECRET_WORDS.search(key))
+                    else ""
+                )
                 raise ConfigError(f"{at}.{key}: unknown setting{hint}")
         instance = str(item.get("instance") or "").rstrip("/")
         if not re.match(r"^https?://[^/\s]+$", instance):
@@ -290,7 +293,7 @@ def _mastodon_sources(raw: Any, where: str) -> tuple[MastodonSource, ...]:
         if isinstance(tags, str):
             tags = [tags]
         if not tags or not isinstance(tags, list):
-            raise ConfigError(f"{at}.tags: give at least one hashtag, e.g. tags = [\"hcsm\"]")
+            raise ConfigError(f'{at}.tags: give at least one hashtag, e.g. tags = ["hcsm"]')
         norm = tuple(dict.fromkeys(_norm_tag(str(t)) for t in tags))
         if "" in norm:
             raise ConfigError(f"{at}.tags: empty hashtag")
@@ -298,8 +301,12 @@ def _mastodon_sources(raw: Any, where: str) -> tuple[MastodonSource, ...]:
         if token_env is not None and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(token_env)):
             raise ConfigError(f"{at}.token_env: {token_env!r} is not an environment variable name")
         out.append(
-            MastodonSource(instance, norm, _date(item.get("since"), f"{at}.since"),
-                           str(token_env) if token_env else None)
+            MastodonSource(
+                instance,
+                norm,
+                _date(item.get("since"), f"{at}.since"),
+                str(token_env) if token_env else None,
+            )
         )
     return tuple(out)
 
@@ -358,11 +365,22 @@ def load_settings(
         except OSError as exc:
             raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
     where = str(file) if file else "defaults"
-    known = {"store", "collect", "sources", "core", "graph", "metrics", "schedule", "report",
-             "identities"}
+    known = {
+        "store",
+        "collect",
+        "sources",
+        "core",
+        "graph",
+        "metrics",
+        "schedule",
+        "report",
+        "identities",
+    }
     for key in raw:
         if key not in known:
-            raise ConfigError(f"{where}: unknown section [{key}] (known: {', '.join(sorted(known))})")
+            raise ConfigError(
+                f"{where}: unknown section [{key}] (known: {', '.join(sorted(known))})"
+            )
     try:
         sources = raw.get("sources", {})
         if not isinstance(sources, Mapping):
@@ -398,7 +416,9 @@ def load_settings(
         if value is None:
             continue
         section, _, key = dotted.partition(".")
-        settings = replace(settings, **{section: replace(getattr(settings, section), **{key: value})})
+        settings = replace(
+            settings, **{section: replace(getattr(settings, section), **{key: value})}
+        )
     try:
         _validate(settings)
     except ConfigError as exc:
@@ -442,7 +462,5 @@ def shown(settings: Settings) -> dict[str, Any]:
     for name in ("twitter", "bluesky"):
         if data[name] and data[name].get("since"):
             data[name]["since"] = data[name]["since"].isoformat()
-    data["secrets"] = {
-        var: ("***" if os.environ.get(var) else None) for var in SECRET_ENV.values()
-    }
+    data["secrets"] = {var: ("***" if os.environ.get(var) else None) for var in SECRET_ENV.values()}
     return data

@@ -43,8 +43,11 @@ def setup_logging(verbose: int = 0, fmt: str = "text") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
-                                               "%Y-%m-%dT%H:%M:%S"))
+        handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"
+            )
+        )
     root = logging.getLogger("echochamber")
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -20,6 +20,7 @@ from echochamber.config import MastodonSource, Settings
 from echochamber.errors import BudgetExhausted, SourceError
 from echochamber.models import CollectResult, Post
 from echochamber.store.ingest import local_posts
+from echochamber.store.locks import job_lock
 from echochamber.store.schema import AccountRow, PostRow
 from echochamber.store.streams import (
     StreamSink,
@@ -57,12 +58,21 @@ def make_client(source: MastodonSource, settings: Settings, ctx: JobContext) -> 
     if ctx.client_factory is not None:
         return ctx.client_factory(source, settings)
     c = settings.collect
-    return MastodonClient(source.instance, source.token, timeout=c.timeout,
-                          max_retries=c.max_retries, budget=c.request_budget, max_wait=c.max_wait,
-                          backoff_base=c.backoff_base, sleep=ctx.sleep)
+    return MastodonClient(
+        source.instance,
+        source.token,
+        timeout=c.timeout,
+        max_retries=c.max_retries,
+        budget=c.request_budget,
+        max_wait=c.max_wait,
+        backoff_base=c.backoff_base,
+        sleep=ctx.sleep,
+    )
 
 
-def _resolver(engine: Engine, instance: str) -> Callable[[Iterable[str]], Mapping[str, tuple[str, str]]]:
+def _resolver(
+    engine: Engine, instance: str
+) -> Callable[[Iterable[str]], Mapping[str, tuple[str, str]]]:
     host = instance_host(instance)
 
     def resolve(ids: Iterable[str]) -> Mapping[str, tuple[str, str]]:
@@ -75,17 +85,25 @@ def _resolver(engine: Engine, instance: str) -> Callable[[Iterable[str]], Mappin
     return resolve
 
 
-def collect_mastodon_stream(settings: Settings, ctx: JobContext, source: MastodonSource,
-                            tag: str, client: MastodonClient) -> CollectResult:
+def collect_mastodon_stream(
+    settings: Settings, ctx: JobContext, source: MastodonSource, tag: str, client: MastodonClient
+) -> CollectResult:
     """One pass over one (instance, tag) stream: forward from the cursor, then the backfill."""
     now = ctx.clock()
     run_id = start_run(ctx.engine, "mastodon", source.instance, tag, now)
-    sink = StreamSink(ctx.engine, "mastodon", source.instance, tag, ctx.clock,
-                      watch_instance=source.instance)
-    worker = StreamCollector(client, tag, sink, tracked=settings.tags,
-                             resolve=_resolver(ctx.engine, source.instance),
-                             respect_noindex=settings.collect.respect_noindex,
-                             progress=ctx.progress, stop=ctx.stop)
+    sink = StreamSink(
+        ctx.engine, "mastodon", source.instance, tag, ctx.clock, watch_instance=source.instance
+    )
+    worker = StreamCollector(
+        client,
+        tag,
+        sink,
+        tracked=settings.tags,
+        resolve=_resolver(ctx.engine, source.instance),
+        respect_noindex=settings.collect.respect_noindex,
+        progress=ctx.progress,
+        stop=ctx.stop,
+    )
     start_requests = client.requests
     errors: list[str] = []
     failed = False
@@ -109,19 +127,31 @@ def collect_mastodon_stream(settings: Settings, ctx: JobContext, source: Mastodo
     return res
 
 
-def enrich_instance(settings: Settings, ctx: JobContext, source: MastodonSource,
-                    client: MastodonClient, *, limit: int = 500) -> CollectResult:
+def enrich_instance(
+    settings: Settings,
+    ctx: JobContext,
+    source: MastodonSource,
+    client: MastodonClient,
+    *,
+    limit: int = 500,
+) -> CollectResult:
     """Revisit the settling conversations of tagged posts served by this instance."""
     now = ctx.clock()
     run_id = start_run(ctx.engine, "mastodon", source.instance, CONVERSATIONS, now)
     sink = StreamSink(ctx.engine, "mastodon", source.instance, "", ctx.clock)
-    worker = ConversationEnricher(client, sink, tracked=settings.tags,
-                                  resolve=_resolver(ctx.engine, source.instance),
-                                  respect_noindex=settings.collect.respect_noindex)
+    worker = ConversationEnricher(
+        client,
+        sink,
+        tracked=settings.tags,
+        resolve=_resolver(ctx.engine, source.instance),
+        respect_noindex=settings.collect.respect_noindex,
+    )
     settle = timedelta(days=settings.collect.settle_days)
     errors: list[str] = []
     start_requests = client.requests
-    for post_id, native_id, created_at, checks in due_watch(ctx.engine, source.instance, now, limit):
+    for post_id, native_id, created_at, checks in due_watch(
+        ctx.engine, source.instance, now, limit
+    ):
         if ctx.stop():
             break
         post = _post(ctx.engine, post_id)
@@ -149,16 +179,30 @@ def enrich_instance(settings: Settings, ctx: JobContext, source: MastodonSource,
 
 def _post(engine: Engine, post_id: int) -> Post:
     with engine.connect() as conn:
-        row = conn.execute(select(PostRow.uri, PostRow.native_id, AccountRow.key,
-                                  PostRow.created_at, PostRow.platform)
-                           .join(AccountRow, AccountRow.id == PostRow.author_id)
-                           .where(PostRow.id == post_id)).one()
-    return Post(platform=row.platform, uri=row.uri, native_id=row.native_id, author=row.key,
-                created_at=row.created_at)
+        row = conn.execute(
+            select(
+                PostRow.uri, PostRow.native_id, AccountRow.key, PostRow.created_at, PostRow.platform
+            )
+            .join(AccountRow, AccountRow.id == PostRow.author_id)
+            .where(PostRow.id == post_id)
+        ).one()
+    return Post(
+        platform=row.platform,
+        uri=row.uri,
+        native_id=row.native_id,
+        author=row.key,
+        created_at=row.created_at,
+    )
 
 
-def collect_all(settings: Settings, ctx: JobContext, *, instance: str | None = None,
-                tag: str | None = None, enrich: bool = True) -> list[CollectResult]:
+def collect_all(
+    settings: Settings,
+    ctx: JobContext,
+    *,
+    instance: str | None = None,
+    tag: str | None = None,
+    enrich: bool = True,
+) -> list[CollectResult]:
     """One pass over every configured stream (or those matching ``instance``/``tag``).
 
     A stream that fails is reported in its result; the others go on.
@@ -176,17 +220,33 @@ def collect_all(settings: Settings, ctx: JobContext, *, instance: str | None = N
                 continue
             if ctx.stop():
                 break
-            results.append(collect_mastodon_stream(settings, ctx, source, t, client))
+            with job_lock(ctx.engine, "collect", source.instance, t) as got:
+                if not got:
+                    log.info(
+                        "stream %s #%s is being collected elsewhere; skipped", source.instance, t
+                    )
+                    continue
+                results.append(collect_mastodon_stream(settings, ctx, source, t, client))
         if enrich and not ctx.stop():
-            results.append(enrich_instance(settings, ctx, source, client))
+            with job_lock(ctx.engine, "enrich", source.instance) as got:
+                if got:
+                    results.append(enrich_instance(settings, ctx, source, client))
     ctx.results.extend(results)
     return results
 
 
 def enrich_conversations(settings: Settings, ctx: JobContext) -> list[CollectResult]:
     """The enrich job alone: revisit settling conversations on every instance."""
-    return [enrich_instance(settings, ctx, s, make_client(s, settings, ctx))
-            for s in settings.mastodon if not ctx.stop()]
+    results = []
+    for source in settings.mastodon:
+        if ctx.stop():
+            break
+        with job_lock(ctx.engine, "enrich", source.instance) as got:
+            if got:
+                results.append(
+                    enrich_instance(settings, ctx, source, make_client(source, settings, ctx))
+                )
+    return results
 
 
 @dataclass(frozen=True)
@@ -201,9 +261,15 @@ class ImportResult:
     errors: tuple[tuple[int, str], ...]
 
 
-def import_file(settings: Settings, ctx: JobContext, path: str, fmt: str = "auto", *,
-                instance: str | None = None,
-                on_error: Callable[[str, int, str], None] | None = None) -> ImportResult:
+def import_file(
+    settings: Settings,
+    ctx: JobContext,
+    path: str,
+    fmt: str = "auto",
+    *,
+    instance: str | None = None,
+    on_error: Callable[[str, int, str], None] | None = None,
+) -> ImportResult:
     """Import an archive file chunk by chunk, each chunk in one transaction.
 
     Good records are stored even when others are bad; every bad record is reported with its
@@ -220,8 +286,14 @@ def import_file(settings: Settings, ctx: JobContext, path: str, fmt: str = "auto
         with ctx.engine.begin() as conn:
             stored = store_batch(conn, chunk.batch, now=now)
             if chunk.raw_lines:
-                store_raw(conn, platform=_platform_of_format(detected), source=f"import:{path}",
-                          endpoint=f"file://{path}", body=b"\n".join(chunk.raw_lines), now=now)
+                store_raw(
+                    conn,
+                    platform=_platform_of_format(detected),
+                    source=f"import:{path}",
+                    endpoint=f"file://{path}",
+                    body=b"\n".join(chunk.raw_lines),
+                    now=now,
+                )
         records += chunk.records
         imported += chunk.records - len(chunk.errors)
         new += stored.posts_new
@@ -238,3 +310,35 @@ def import_file(settings: Settings, ctx: JobContext, path: str, fmt: str = "auto
 
 def _platform_of_format(fmt: str) -> str:
     return {"mastodon": "mastodon", "bluesky": "bluesky"}.get(fmt, "twitter")
+
+
+def snapshot_recent(settings: Settings, ctx: JobContext, *, weeks: int = 2) -> list[str]:
+    """Recompute the current and previous weeks' snapshots (a closed week becomes final)."""
+    from echochamber import measure
+    from echochamber.models import Window
+
+    now = ctx.clock()
+    done: list[str] = []
+    scopes = ["all", *sorted(_platforms(settings))]
+    with job_lock(ctx.engine, "snapshot") as got:
+        if not got:
+            return []
+        for back in range(weeks):
+            window = Window.week_of(now).previous(back)
+            for scope in scopes:
+                if ctx.stop():
+                    return done
+                measure.compute(ctx.engine, settings, window, scope, now=now)
+                done.append(f"{window.label}/{scope}")
+    return done
+
+
+def _platforms(settings: Settings) -> set[str]:
+    out = set()
+    if settings.mastodon:
+        out.add("mastodon")
+    if settings.twitter:
+        out.add("twitter")
+    if settings.bluesky:
+        out.add("bluesky")
+    return out if len(out) > 1 else set()

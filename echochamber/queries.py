@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections import Counter
 from datetime import timedelta
@@ -32,22 +33,25 @@ def _account_id(engine: Engine, handle: str) -> int:
 def account_profile(engine: Engine, handle: str, window: Window, scope: str) -> dict[str, Any]:
     """An account's ties by kind and direction in ``window`` and its weekly activity."""
     aid = _account_id(engine, handle)
-    I, P, E = InteractionRow, PostRow, EdgeWeekRow
+    T, P, E = InteractionRow, PostRow, EdgeWeekRow
     with engine.connect() as conn:
         acc = conn.execute(select(AccountRow).where(AccountRow.id == aid)).scalar_one()
         ties: dict[str, Counter[str]] = {"out": Counter(), "in": Counter()}
-        for col, direction in ((I.actor_id, "out"), (I.target_id, "in")):
-            stmt = select(I.kind, func.count()).where(col == aid, I.at >= window.start,
-                                                      I.at < window.end)
+        for col, direction in ((T.actor_id, "out"), (T.target_id, "in")):
+            stmt = select(T.kind, func.count()).where(
+                col == aid, T.at >= window.start, T.at < window.end
+            )
             if scope != "all":
-                stmt = stmt.where(I.platform == scope)
-            for kind, n in conn.execute(stmt.group_by(I.kind)):
+                stmt = stmt.where(T.platform == scope)
+            for kind, n in conn.execute(stmt.group_by(T.kind)):
                 ties[direction][kind] = int(n)
-        span = conn.execute(select(func.min(P.created_at), func.max(P.created_at))
-                            .where(P.author_id == aid)).one()
+        span = conn.execute(
+            select(func.min(P.created_at), func.max(P.created_at)).where(P.author_id == aid)
+        ).one()
         weekly: dict[str, dict[str, int]] = {}
-        for week, n in conn.execute(select(E.week, func.sum(E.n)).where(E.actor_id == aid)
-                                    .group_by(E.week)):
+        for week, n in conn.execute(
+            select(E.week, func.sum(E.n)).where(E.actor_id == aid).group_by(E.week)
+        ):
             weekly.setdefault(str(week), {"posts": 0, "interactions": 0})["interactions"] = int(n)
         posts = conn.execute(select(P.created_at).where(P.author_id == aid, P.tagged)).scalars()
         for created in posts:
@@ -56,10 +60,16 @@ def account_profile(engine: Engine, handle: str, window: Window, scope: str) -> 
     first = min(filter(None, [span[0], acc.first_seen]))
     last = max(filter(None, [span[1], acc.last_seen]))
     return {
-        "id": aid, "handle": acc.handle or acc.key, "key": acc.key,
-        "display_name": acc.display_name, "platform": acc.platform, "instance": acc.instance,
-        "followers": acc.followers or 0, "bot": acc.bot,
-        "first_seen": first.isoformat(), "last_seen": last.isoformat(),
+        "id": aid,
+        "handle": acc.handle or acc.key,
+        "key": acc.key,
+        "display_name": acc.display_name,
+        "platform": acc.platform,
+        "instance": acc.instance,
+        "followers": acc.followers or 0,
+        "bot": acc.bot,
+        "first_seen": first.isoformat(),
+        "last_seen": last.isoformat(),
         "ties": {d: {k: ties[d].get(k, 0) for k in KINDS} for d in ("out", "in")},
         "weekly": [{"week": w, **v} for w, v in sorted(weekly.items())],
     }
@@ -70,17 +80,20 @@ def conversation_tree(engine: Engine, ref: str, settings: Settings) -> dict[str,
     pid, uri = post_by_ref(engine, ref)
     P = PostRow
     with engine.connect() as conn:
-        root_row = conn.execute(select(P.created_at, P.author_id, P.platform)
-                                .where(P.id == pid)).one()
-        rows = [(uri, None, root_row.author_id, "root")]
+        root_row = conn.execute(
+            select(P.created_at, P.author_id, P.platform).where(P.id == pid)
+        ).one()
+        rows: list[tuple[str, str | None, int, str]] = [(uri, None, root_row.author_id, "root")]
         frontier = [uri]
         while frontier and len(rows) < 100_000:
             nxt = []
             for i in range(0, len(frontier), 500):
                 part = frontier[i : i + 500]
                 for child, parent, quote, author in conn.execute(
-                        select(P.uri, P.in_reply_to_uri, P.quote_of_uri, P.author_id).where(
-                            (P.in_reply_to_uri.in_(part)) | (P.quote_of_uri.in_(part)))):
+                    select(P.uri, P.in_reply_to_uri, P.quote_of_uri, P.author_id).where(
+                        (P.in_reply_to_uri.in_(part)) | (P.quote_of_uri.in_(part))
+                    )
+                ):
                     kind = "reply" if parent in part else "quote"
                     rows.append((child, parent if kind == "reply" else quote, author, kind))
                     nxt.append(child)
@@ -98,12 +111,18 @@ def conversation_tree(engine: Engine, ref: str, settings: Settings) -> dict[str,
     breadth = max(Counter(depth_of.values()).values())
     outs = sorted(str(info.get(a, {}).get("handle")) for a in authors if a not in core)
     return {
-        "root": uri, "author": info.get(root_row.author_id, {}).get("handle"),
-        "week": window.label, "core_known": snap is not None,
-        "size": len(tree.author), "depth": tree_depth(tree), "breadth": breadth,
+        "root": uri,
+        "author": info.get(root_row.author_id, {}).get("handle"),
+        "week": window.label,
+        "core_known": snap is not None,
+        "size": len(tree.author),
+        "depth": tree_depth(tree),
+        "breadth": breadth,
         "structural_virality": structural_virality(tree),
-        "participants": len(authors), "core_participants": len(authors & core),
-        "outside_participants": len(authors - core), "outsiders": outs,
+        "participants": len(authors),
+        "core_participants": len(authors & core),
+        "outside_participants": len(authors - core),
+        "outsiders": outs,
     }
 
 
@@ -119,8 +138,9 @@ def _topo(tree: Any) -> list[str]:
     return order
 
 
-def shortest_path(engine: Engine, settings: Settings, window: Window, scope: str,
-                  source: str, target: str) -> list[dict[str, Any]]:
+def shortest_path(
+    engine: Engine, settings: Settings, window: Window, scope: str, source: str, target: str
+) -> list[dict[str, Any]]:
     """Hops from ``source`` to ``target`` along interactions (either direction)."""
     a, b = _account_id(engine, source), _account_id(engine, target)
     with engine.connect() as conn:
@@ -133,16 +153,23 @@ def shortest_path(engine: Engine, settings: Settings, window: Window, scope: str
     except nx.NetworkXNoPath:
         return []
     hops = []
-    for u, v in zip(nodes, nodes[1:], strict=False):
+    for u, v in itertools.pairwise(nodes):
         data = wk.G.get_edge_data(u, v) or wk.G.get_edge_data(v, u) or {}
         direction = "acted on" if wk.G.has_edge(u, v) else "was acted on by"
-        hops.append({"from": wk.info.get(u, {}).get("handle"), "to": wk.info.get(v, {}).get("handle"),
-                     "direction": direction, "kinds": {k: int(data.get(k, 0)) for k in KINDS}})
+        hops.append(
+            {
+                "from": wk.info.get(u, {}).get("handle"),
+                "to": wk.info.get(v, {}).get("handle"),
+                "direction": direction,
+                "kinds": {k: int(data.get(k, 0)) for k in KINDS},
+            }
+        )
     return hops
 
 
-def export_graph(engine: Engine, settings: Settings, window: Window, scope: str, fmt: str,
-                 output: str) -> tuple[int, int]:
+def export_graph(
+    engine: Engine, settings: Settings, window: Window, scope: str, fmt: str, output: str
+) -> tuple[int, int]:
     """Write the window's graph; nodes carry is_core, hop, community and activity."""
     from echochamber.metrics.communities import community_of
 
@@ -154,14 +181,23 @@ def export_graph(engine: Engine, settings: Settings, window: Window, scope: str,
     H = nx.DiGraph()
     for n in G.nodes:
         i = wk.info.get(n, {})
-        H.add_node(str(i.get("handle") or n), label=str(i.get("handle") or n),
-                   is_core=n in wk.core, hop=-1 if hops.get(n) is None else int(hops[n]),
-                   community=int(comm.get(n, -1)), posts=int(wk.tagged_posts.get(n, 0)),
-                   followers=int(i.get("followers") or 0), platform=str(i.get("platform") or ""))
+        H.add_node(
+            str(i.get("handle") or n),
+            label=str(i.get("handle") or n),
+            is_core=n in wk.core,
+            hop=-1 if hops.get(n) is None else int(hops[n]),
+            community=int(comm.get(n, -1)),
+            posts=int(wk.tagged_posts.get(n, 0)),
+            followers=int(i.get("followers") or 0),
+            platform=str(i.get("platform") or ""),
+        )
     for u, v, d in G.edges(data=True):
-        H.add_edge(str(wk.info.get(u, {}).get("handle") or u),
-                   str(wk.info.get(v, {}).get("handle") or v),
-                   **{k: int(d.get(k, 0)) for k in KINDS}, weight=float(d.get("weight", 0)))
+        H.add_edge(
+            str(wk.info.get(u, {}).get("handle") or u),
+            str(wk.info.get(v, {}).get("handle") or v),
+            **{k: int(d.get(k, 0)) for k in KINDS},
+            weight=float(d.get("weight", 0)),
+        )
     if fmt == "gexf":
         nx.write_gexf(H, output)
     elif fmt == "graphml":

@@ -27,8 +27,16 @@ def test_example_file_documents_every_setting_and_loads() -> None:
     assert s.schedule.timezone == "America/Chicago"
     assert s.report.email.security == "starttls"
     text = EXAMPLE.read_text()
-    for section in ("[store]", "[collect]", "[[sources.mastodon]]", "[core]", "[graph.weights]",
-                    "[metrics]", "[schedule]", "[report.email]"):
+    for section in (
+        "[store]",
+        "[collect]",
+        "[[sources.mastodon]]",
+        "[core]",
+        "[graph.weights]",
+        "[metrics]",
+        "[schedule]",
+        "[report.email]",
+    ):
         assert section in text
 
 
@@ -45,24 +53,34 @@ def test_precedence_flag_over_env_over_file_over_default(tmp_path: Path) -> None
 
 
 def test_tags_are_normalised(tmp_path: Path) -> None:
-    f = write(tmp_path, '[[sources.mastodon]]\ninstance = "http://127.0.0.1:9"\n'
-                        'tags = ["#HCSM", "hcsm", "HcsmCA"]\n')
+    f = write(
+        tmp_path,
+        '[[sources.mastodon]]\ninstance = "http://127.0.0.1:9"\n'
+        'tags = ["#HCSM", "hcsm", "HcsmCA"]\n',
+    )
     assert load_settings(f, env={}).mastodon[0].tags == ("hcsm", "hcsmca")
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ('[[sources.mastodon]]\ninstance = "mastodon.social"\ntags=["x"]\n',
-     "sources.mastodon[0].instance"),
-    ('[[sources.mastodon]]\ninstance = "https://a.b"\ntags=[]\n', "sources.mastodon[0].tags"),
-    ('[[sources.mastodon]]\ninstance = "https://a.b"\ntags=["x"]\ntoken = "abc"\n',
-     "token_env"),
-    ('[report.email]\npassword = "hunter2"\n', "environment"),
-    ("[core]\nsize = \"many\"\n", "core.size"),
-    ('[core]\npolicy = "random"\n', "core.policy"),
-    ("[nonsense]\n", "unknown section"),
-    ("[store\n", "not valid TOML"),
-    ('[schedule]\ncollect_every = "soon"\n', "schedule.collect_every"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (
+            '[[sources.mastodon]]\ninstance = "mastodon.social"\ntags=["x"]\n',
+            "sources.mastodon[0].instance",
+        ),
+        ('[[sources.mastodon]]\ninstance = "https://a.b"\ntags=[]\n', "sources.mastodon[0].tags"),
+        (
+            '[[sources.mastodon]]\ninstance = "https://a.b"\ntags=["x"]\ntoken = "abc"\n',
+            "token_env",
+        ),
+        ('[report.email]\npassword = "hunter2"\n', "environment"),
+        ('[core]\nsize = "many"\n', "core.size"),
+        ('[core]\npolicy = "random"\n', "core.policy"),
+        ("[nonsense]\n", "unknown section"),
+        ("[store\n", "not valid TOML"),
+        ('[schedule]\ncollect_every = "soon"\n', "schedule.collect_every"),
+    ],
+)
 def test_bad_settings_name_the_setting(tmp_path: Path, text: str, needle: str) -> None:
     f = write(tmp_path, text)
     with pytest.raises(ConfigError) as err:
@@ -78,9 +96,12 @@ def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_show_masks_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    f = write(tmp_path, '[store]\nurl = "postgresql+psycopg://u:pw@db/x"\n'
-                        '[[sources.mastodon]]\ninstance = "https://a.b"\ntags=["x"]\n'
-                        'token_env = "MY_TOKEN"\n')
+    f = write(
+        tmp_path,
+        '[store]\nurl = "postgresql+psycopg://u:pw@db/x"\n'
+        '[[sources.mastodon]]\ninstance = "https://a.b"\ntags=["x"]\n'
+        'token_env = "MY_TOKEN"\n',
+    )
     monkeypatch.setenv("MY_TOKEN", "s3cr3t-token")
     monkeypatch.setenv("ECHOCHAMBER_SMTP_PASSWORD", "mailpw")
     data = shown(load_settings(f))

@@ -21,23 +21,45 @@ INST = "https://one.example"
 
 
 def account(n: int, host: str = "one.example", **kw: object) -> dict[str, object]:
-    return {"id": str(n), "username": f"u{n}", "acct": f"u{n}" if host == "one.example"
-            else f"u{n}@{host}", "url": f"https://{host}/@u{n}", "display_name": f"User {n}",
-            "followers_count": 10 * n, **kw}
-
-
-def status_(sid: int, author: int, *, reply_to: tuple[int, int] | None = None,
-            tags: tuple[str, ...] = ("hcsm",), mentions: tuple[int, ...] = (),
-            when: datetime = NOW) -> dict[str, object]:
     return {
-        "id": str(sid), "uri": f"https://one.example/users/u{author}/statuses/{sid}",
-        "url": f"https://one.example/@u{author}/{sid}", "created_at": when.isoformat(),
-        "account": account(author), "content": f"<p>post {sid}</p>",
+        "id": str(n),
+        "username": f"u{n}",
+        "acct": f"u{n}" if host == "one.example" else f"u{n}@{host}",
+        "url": f"https://{host}/@u{n}",
+        "display_name": f"User {n}",
+        "followers_count": 10 * n,
+        **kw,
+    }
+
+
+def status_(
+    sid: int,
+    author: int,
+    *,
+    reply_to: tuple[int, int] | None = None,
+    tags: tuple[str, ...] = ("hcsm",),
+    mentions: tuple[int, ...] = (),
+    when: datetime = NOW,
+) -> dict[str, object]:
+    return {
+        "id": str(sid),
+        "uri": f"https://one.example/users/u{author}/statuses/{sid}",
+        "url": f"https://one.example/@u{author}/{sid}",
+        "created_at": when.isoformat(),
+        "account": account(author),
+        "content": f"<p>post {sid}</p>",
         "in_reply_to_id": str(reply_to[0]) if reply_to else None,
         "in_reply_to_account_id": str(reply_to[1]) if reply_to else None,
         "tags": [{"name": t} for t in tags],
-        "mentions": [{"id": str(m), "username": f"u{m}", "acct": f"u{m}",
-                      "url": f"https://one.example/@u{m}"} for m in mentions],
+        "mentions": [
+            {
+                "id": str(m),
+                "username": f"u{m}",
+                "acct": f"u{m}",
+                "url": f"https://one.example/@u{m}",
+            }
+            for m in mentions
+        ],
         "reblog": None,
     }
 
@@ -46,8 +68,12 @@ def counts(engine: Engine) -> dict[str, object]:
     s = status(engine)
     with engine.connect() as conn:
         weekly = conn.scalar(select(func.coalesce(func.sum(EdgeWeekRow.n), 0)))
-    return {"posts": s["posts"], "accounts": s["accounts"], "ties": s["interactions"],
-            "weekly": int(weekly or 0)}
+    return {
+        "posts": s["posts"],
+        "accounts": s["accounts"],
+        "ties": s["interactions"],
+        "weekly": int(weekly or 0),
+    }
 
 
 def test_init_is_idempotent_and_required(db_url: str) -> None:
@@ -70,8 +96,11 @@ def test_missing_folder_is_named(tmp_path: Path) -> None:
 
 
 def test_batches_are_idempotent(engine: Engine) -> None:
-    page = [status_(1, 1), status_(2, 2, reply_to=(1, 1), mentions=(1, 3), tags=()),
-            status_(3, 3, reply_to=(2, 2), mentions=(2,), tags=())]
+    page = [
+        status_(1, 1),
+        status_(2, 2, reply_to=(1, 1), mentions=(1, 3), tags=()),
+        status_(3, 3, reply_to=(2, 2), mentions=(2,), tags=()),
+    ]
     batch = normalize_statuses(page, instance=INST, tracked=["hcsm"])
     with engine.begin() as conn:
         first = store_batch(conn, batch, now=NOW)
@@ -90,10 +119,16 @@ def test_mention_of_the_replied_account_is_flagged(engine: Engine) -> None:
     with engine.begin() as conn:
         store_batch(conn, normalize_statuses(page, instance=INST, tracked=["hcsm"]), now=NOW)
     with engine.connect() as conn:
-        rows = conn.execute(select(InteractionRow.kind, InteractionRow.via_reply)
-                            .order_by(InteractionRow.kind, InteractionRow.via_reply)).all()
-    assert [(k, bool(v)) for k, v in rows] == [("mention", False), ("mention", True),
-                                                ("reply", False)]
+        rows = conn.execute(
+            select(InteractionRow.kind, InteractionRow.via_reply).order_by(
+                InteractionRow.kind, InteractionRow.via_reply
+            )
+        ).all()
+    assert [(k, bool(v)) for k, v in rows] == [
+        ("mention", False),
+        ("mention", True),
+        ("reply", False),
+    ]
 
 
 def test_reply_stored_before_its_parent_is_linked_later(engine: Engine) -> None:
@@ -115,13 +150,17 @@ def test_reply_stored_before_its_parent_is_linked_later(engine: Engine) -> None:
 
 def test_boost_seen_as_status_and_in_reblogged_by_counts_once(engine: Engine) -> None:
     original = status_(1, 1)
-    boost = {**status_(5, 2, tags=()), "reblog": original,
-             "uri": "https://one.example/users/u2/statuses/5/activity"}
+    boost = {
+        **status_(5, 2, tags=()),
+        "reblog": original,
+        "uri": "https://one.example/users/u2/statuses/5/activity",
+    }
     with engine.begin() as conn:
         store_batch(conn, normalize_statuses([boost], instance=INST, tracked=["hcsm"]), now=NOW)
         post = Post("mastodon", str(original["uri"]), "1", "https://one.example/@u1", NOW)
-        store_batch(conn, normalize_actors([account(2), account(3)], post, "boost",
-                                           instance=INST), now=NOW)
+        store_batch(
+            conn, normalize_actors([account(2), account(3)], post, "boost", instance=INST), now=NOW
+        )
     assert counts(engine)["ties"]["boost"] == 2  # u2 once (status + list), u3 from the list
 
 
@@ -130,8 +169,9 @@ def test_same_status_through_two_instances_is_one_post(engine: Engine) -> None:
     remote = {**s, "id": "777", "account": {**account(1), "id": "55", "acct": "u1@one.example"}}
     with engine.begin() as conn:
         store_batch(conn, normalize_statuses([s], instance=INST), now=NOW)
-        res = store_batch(conn, normalize_statuses([remote], instance="https://two.example"),
-                          now=NOW)
+        res = store_batch(
+            conn, normalize_statuses([remote], instance="https://two.example"), now=NOW
+        )
     assert (res.posts_new, res.posts_seen) == (0, 1)
     assert counts(engine)["posts"] == 1 and counts(engine)["accounts"] == 1
 
@@ -139,9 +179,11 @@ def test_same_status_through_two_instances_is_one_post(engine: Engine) -> None:
 def test_counts_update_but_known_links_stay(engine: Engine) -> None:
     s = status_(1, 1)
     with engine.begin() as conn:
-        store_batch(conn, normalize_statuses([{**s, "favourites_count": 1}], instance=INST),
-                    now=NOW)
-        store_batch(conn, normalize_statuses([{**s, "favourites_count": 7}], instance=INST),
-                    now=NOW)
+        store_batch(
+            conn, normalize_statuses([{**s, "favourites_count": 1}], instance=INST), now=NOW
+        )
+        store_batch(
+            conn, normalize_statuses([{**s, "favourites_count": 7}], instance=INST), now=NOW
+        )
     with engine.connect() as conn:
         assert conn.scalar(select(PostRow.favourites_count)) == 7

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,8 +22,13 @@ def init(ctx: click.Context, as_json: bool) -> None:
 
     a = app(ctx)
     before, after = init_db(a.engine(check=False))
-    result = {"store": mask_url(a.settings.store.url), "from": before, "to": after,
-              "created": before is None, "upgraded": before not in (None, after)}
+    result = {
+        "store": mask_url(a.settings.store.url),
+        "from": before,
+        "to": after,
+        "created": before is None,
+        "upgraded": before not in (None, after),
+    }
     if as_json:
         emit_json(result)
     elif before is None:
@@ -39,8 +45,9 @@ def init(ctx: click.Context, as_json: bool) -> None:
 @click.option("--no-conversations", is_flag=True, help="Skip revisiting settling conversations.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_context
-def collect(ctx: click.Context, instance: str | None, tag: str | None, no_conversations: bool,
-            as_json: bool) -> None:
+def collect(
+    ctx: click.Context, instance: str | None, tag: str | None, no_conversations: bool, as_json: bool
+) -> None:
     """One pass over every configured stream: new posts, backfill, conversations.
 
     Safe to rerun and to interrupt: each page is stored with its cursor in one transaction.
@@ -51,27 +58,45 @@ def collect(ctx: click.Context, instance: str | None, tag: str | None, no_conver
     if not settings.mastodon:
         raise ConfigError(
             f"{settings.source_file or 'no config file'}: no [[sources.mastodon]] configured; "
-            "add one (see config/echochamber.example.toml)")
+            "add one (see config/echochamber.example.toml)"
+        )
     engine = a.engine()
     with a.progress("collecting") as progress:
         job = pipeline.JobContext(engine=engine, progress=progress)
-        results = pipeline.collect_all(settings, job, instance=instance, tag=tag,
-                                       enrich=not no_conversations)
+        results = pipeline.collect_all(
+            settings, job, instance=instance, tag=tag, enrich=not no_conversations
+        )
     if not results:
         raise ConfigError(f"no configured stream matches --instance {instance} --tag {tag}")
-    rows = [{"platform": r.platform, "instance": r.instance, "tag": r.tag, "status": r.status,
-             "requests": r.requests, "posts_new": r.posts_new, "posts_seen": r.posts_seen,
-             "interactions_new": r.interactions_new, "errors": list(r.errors),
-             "skipped": list(r.skipped)} for r in results]
+    rows: list[dict[str, Any]] = [
+        {
+            "platform": r.platform,
+            "instance": r.instance,
+            "tag": r.tag,
+            "status": r.status,
+            "requests": r.requests,
+            "posts_new": r.posts_new,
+            "posts_seen": r.posts_seen,
+            "interactions_new": r.interactions_new,
+            "errors": list(r.errors),
+            "skipped": list(r.skipped),
+        }
+        for r in results
+    ]
     if as_json:
         emit_json({"streams": rows})
     else:
         for r in rows:
-            label = f"{r['instance']} #{r['tag']}" if not r["tag"].startswith("(") else (
-                f"{r['instance']} {r['tag']}")
-            out(f"{safe(label)}: {r['status']}, {r['posts_new']} new posts, "
+            label = (
+                f"{r['instance']} #{r['tag']}"
+                if not r["tag"].startswith("(")
+                else (f"{r['instance']} {r['tag']}")
+            )
+            out(
+                f"{safe(label)}: {r['status']}, {r['posts_new']} new posts, "
                 f"{r['posts_seen']} seen again, {r['interactions_new']} new interactions, "
-                f"{r['requests']} requests")
+                f"{r['requests']} requests"
+            )
             for e in r["errors"]:
                 out(f"  error: {safe(e)}")
             for s in r["skipped"]:
@@ -82,15 +107,24 @@ def collect(ctx: click.Context, instance: str | None, tag: str | None, no_conver
 
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", default="auto", show_default=True,
-              type=click.Choice(["auto", "twarc2", "twitter-v1", "mastodon", "bluesky"]),
-              help="Archive format; auto detects it from the first records.")
-@click.option("--instance", default=None,
-              help="For Mastodon captures: the server whose local ids the file holds.")
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "twarc2", "twitter-v1", "mastodon", "bluesky"]),
+    help="Archive format; auto detects it from the first records.",
+)
+@click.option(
+    "--instance",
+    default=None,
+    help="For Mastodon captures: the server whose local ids the file holds.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
-def import_(ctx: click.Context, files: tuple[str, ...], fmt: str, instance: str | None,
-            as_json: bool) -> None:
+def import_(
+    ctx: click.Context, files: tuple[str, ...], fmt: str, instance: str | None, as_json: bool
+) -> None:
     """Import archive files (plain or gzip). Bad records are named as FILE:LINE and skipped.
 
     Exits 0 when every record was imported, 1 when some were skipped. Importing a file twice
@@ -110,17 +144,27 @@ def import_(ctx: click.Context, files: tuple[str, ...], fmt: str, instance: str 
         job = pipeline.JobContext(engine=engine, progress=progress)
         for f in files:
             res = pipeline.import_file(a.settings, job, f, fmt, instance=instance, on_error=report)
-            summaries.append({"file": f, "format": res.format, "records": res.records,
-                              "imported": res.imported, "skipped": len(res.errors),
-                              "posts_new": res.posts_new, "posts_seen": res.posts_seen,
-                              "interactions_new": res.interactions_new})
+            summaries.append(
+                {
+                    "file": f,
+                    "format": res.format,
+                    "records": res.records,
+                    "imported": res.imported,
+                    "skipped": len(res.errors),
+                    "posts_new": res.posts_new,
+                    "posts_seen": res.posts_seen,
+                    "interactions_new": res.interactions_new,
+                }
+            )
     if as_json:
         emit_json({"files": summaries})
     else:
         for s in summaries:
-            out(f"{safe(s['file'])} ({s['format']}): {s['imported']} of {s['records']} records "
+            out(
+                f"{safe(s['file'])} ({s['format']}): {s['imported']} of {s['records']} records "
                 f"imported, {s['skipped']} skipped; {s['posts_new']} new posts, "
-                f"{s['interactions_new']} new interactions")
+                f"{s['interactions_new']} new interactions"
+            )
     if any(s["skipped"] for s in summaries):
         ctx.exit(1)
 
@@ -134,12 +178,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
     a = app(ctx)
     data = store_status(a.engine())
-    try:
-        from echochamber.store.jobs import job_status
+    from echochamber.reporting import deliveries
+    from echochamber.store.jobs import job_status
 
-        data["jobs"] = job_status(a.engine())
-    except ImportError:  # pragma: no cover
-        pass
+    data["jobs"] = job_status(a.engine())
+    data["deliveries"] = deliveries(a.engine())
     if as_json:
         emit_json(data)
         return
@@ -147,12 +190,21 @@ def status(ctx: click.Context, as_json: bool) -> None:
     out("interactions: " + ", ".join(f"{k} {v}" for k, v in data["interactions"].items()))
     for s in data["streams"]:
         run = s["last_run"] or {}
-        out(f"{safe(s['platform'])} {safe(s['instance'])} #{safe(s['tag'])}: cursor {s['cursor']}"
+        out(
+            f"{safe(s['platform'])} {safe(s['instance'])} #{safe(s['tag'])}: cursor {s['cursor']}"
             f", backfill {'done' if s['backfill_done'] else 'in progress'}, last run "
-            f"{run.get('status', 'never')} {run.get('finished_at') or ''}")
-    for job in data.get("jobs", []):
-        out(f"job {job['job']}: last {job['status']} {job.get('finished_at') or ''}"
-            f" next {job.get('next_run') or '-'}")
+            f"{run.get('status', 'never')} {run.get('finished_at') or ''}"
+        )
+    for job in data["jobs"]:
+        out(
+            f"job {job['job']}: last {job['status']} {job.get('finished_at') or ''}"
+            f" next {job.get('next_run') or '-'}"
+        )
+    for d in data["deliveries"][:5]:
+        out(
+            f"report {d['week']} to {safe(d['recipients'])}: {d['status']}"
+            f" after {d['attempts']} attempt(s){' - ' + safe(d['error']) if d['error'] else ''}"
+        )
 
 
 COMMANDS = [init, collect, import_, status]

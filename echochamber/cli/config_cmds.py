@@ -34,8 +34,11 @@ def _print(data: object, prefix: str) -> None:
             if isinstance(v, dict | list) and v and (isinstance(v, dict) or isinstance(v[0], dict)):
                 _print(v, f"{prefix}{k}.")
             else:
-                out(f"{prefix}{k} = {v!r}" if not isinstance(v, list | tuple) else
-                    f"{prefix}{k} = {list(v)!r}")
+                out(
+                    f"{prefix}{k} = {v!r}"
+                    if not isinstance(v, list | tuple)
+                    else f"{prefix}{k} = {list(v)!r}"
+                )
     elif isinstance(data, list):
         for i, item in enumerate(data):
             _print(item, f"{prefix[:-1]}[{i}].")

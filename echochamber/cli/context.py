@@ -56,9 +56,14 @@ class AppContext:
             return
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                      TextColumn("{task.completed} items"), TimeElapsedColumn(),
-                      console=self.console, transient=True) as bar:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.completed} items"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        ) as bar:
             tasks: dict[str, Any] = {}
 
             def advance(what: str, n: int) -> None:
@@ -72,8 +77,11 @@ class AppContext:
 
 def emit_json(data: Any) -> None:
     """One JSON document on stdout, nothing else."""
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
-                                  | orjson.OPT_SORT_KEYS).decode())
+    sys.stdout.write(
+        orjson.dumps(
+            data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS
+        ).decode()
+    )
     sys.stdout.write("\n")
     sys.stdout.flush()
 

@@ -16,8 +16,9 @@ from echochamber.cli.windows import resolve_window, window_options
 from echochamber.errors import NotFound
 
 
-def _snapshot(ctx: click.Context, week: str | None, start: str | None, end: str | None,
-              scope: str) -> tuple[Any, dict[str, Any]]:
+def _snapshot(
+    ctx: click.Context, week: str | None, start: str | None, end: str | None, scope: str
+) -> tuple[Any, dict[str, Any]]:
     from echochamber import measure
 
     a = app(ctx)
@@ -40,14 +41,19 @@ def graph() -> None:
 @window_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with the METRICS.md keys.")
 @click.pass_context
-def reach(ctx: click.Context, week: str | None, start: str | None, end: str | None, scope: str,
-          as_json: bool) -> None:
+def reach(
+    ctx: click.Context,
+    week: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    as_json: bool,
+) -> None:
     """How far the window's conversations travelled beyond the core."""
     window, snap = _snapshot(ctx, week, start, end, scope)
     m = dict(snap["metrics"])
     if as_json:
-        emit_json({**m, "window": window.label, "scope": scope,
-                   "computed_at": snap["computed_at"]})
+        emit_json({**m, "window": window.label, "scope": scope, "computed_at": snap["computed_at"]})
         return
     out(f"{window.label} ({scope})")
     for k, v in m.items():
@@ -58,28 +64,43 @@ def reach(ctx: click.Context, week: str | None, start: str | None, end: str | No
 @window_options
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def core(ctx: click.Context, week: str | None, start: str | None, end: str | None, scope: str,
-         as_json: bool) -> None:
+def core(
+    ctx: click.Context,
+    week: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    as_json: bool,
+) -> None:
     """The core roster with each member's activity and ties with core and outside."""
     window, snap = _snapshot(ctx, week, start, end, scope)
     nodes = snap["details"].get("nodes", {})
     rows = []
     for member in snap["roster"]:
         n = nodes.get(str(member["id"]), {})
-        rows.append({"handle": member.get("handle"), "key": member.get("key"),
-                     "active": bool(n), "posts": n.get("posts", 0),
-                     "out_core": n.get("out_core", 0), "out_outside": n.get("out_outside", 0),
-                     "in_core": n.get("in_core", 0), "in_outside": n.get("in_outside", 0)})
-    rows.sort(key=lambda r: (-r["posts"], -(r["in_outside"] + r["out_outside"]),
-                             str(r["handle"])))
+        rows.append(
+            {
+                "handle": member.get("handle"),
+                "key": member.get("key"),
+                "active": bool(n),
+                "posts": n.get("posts", 0),
+                "out_core": n.get("out_core", 0),
+                "out_outside": n.get("out_outside", 0),
+                "in_core": n.get("in_core", 0),
+                "in_outside": n.get("in_outside", 0),
+            }
+        )
+    rows.sort(key=lambda r: (-r["posts"], -(r["in_outside"] + r["out_outside"]), str(r["handle"])))
     if as_json:
         emit_json({"window": window.label, "scope": scope, "core": rows})
         return
     out(f"{window.label}: {len(rows)} core accounts, {sum(r['active'] for r in rows)} active")
     out(f"{'handle':<40}{'posts':>6}{'->core':>8}{'->out':>7}{'core->':>8}{'out->':>7}")
     for r in rows:
-        out(f"{safe(r['handle'])[:39]:<40}{r['posts']:>6}{r['out_core']:>8g}{r['out_outside']:>7g}"
-            f"{r['in_core']:>8g}{r['in_outside']:>7g}")
+        out(
+            f"{safe(r['handle'])[:39]:<40}{r['posts']:>6}{r['out_core']:>8g}{r['out_outside']:>7g}"
+            f"{r['in_core']:>8g}{r['in_outside']:>7g}"
+        )
 
 
 @graph.command()
@@ -87,8 +108,15 @@ def core(ctx: click.Context, week: str | None, start: str | None, end: str | Non
 @window_options
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def account(ctx: click.Context, handle: str, week: str | None, start: str | None,
-            end: str | None, scope: str, as_json: bool) -> None:
+def account(
+    ctx: click.Context,
+    handle: str,
+    week: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    as_json: bool,
+) -> None:
     """One account: core or not, hop distance, ties by kind, first/last seen, weekly activity."""
     from echochamber.queries import account_profile
 
@@ -96,21 +124,29 @@ def account(ctx: click.Context, handle: str, week: str | None, start: str | None
     window, snap = _snapshot(ctx, week, start, end, scope)
     prof = account_profile(a.engine(), handle, window, scope)
     node = snap["details"].get("nodes", {}).get(str(prof["id"]), {})
-    prof.update({"window": window.label, "is_core": any(m["id"] == prof["id"]
-                                                        for m in snap["roster"]),
-                 "hop": node.get("hop")})
+    prof.update(
+        {
+            "window": window.label,
+            "is_core": any(m["id"] == prof["id"] for m in snap["roster"]),
+            "hop": node.get("hop"),
+        }
+    )
     if as_json:
         emit_json(prof)
         return
     out(f"{safe(prof['handle'])} ({safe(prof.get('display_name') or '')})")
-    out(f"  core: {'yes' if prof['is_core'] else 'no'}   hop from core: "
-        f"{prof['hop'] if prof['hop'] is not None else '-'}   followers: {prof['followers']}")
+    out(
+        f"  core: {'yes' if prof['is_core'] else 'no'}   hop from core: "
+        f"{prof['hop'] if prof['hop'] is not None else '-'}   followers: {prof['followers']}"
+    )
     out(f"  first seen {prof['first_seen']}   last seen {prof['last_seen']}")
     for direction in ("out", "in"):
         ties = prof["ties"][direction]
         out(f"  {direction:>3}: " + ", ".join(f"{k} {v}" for k, v in ties.items()))
-    out("  weekly activity: " + " ".join(f"{w['week']}:{w['posts']}/{w['interactions']}"
-                                         for w in prof["weekly"][-12:]))
+    out(
+        "  weekly activity: "
+        + " ".join(f"{w['week']}:{w['posts']}/{w['interactions']}" for w in prof["weekly"][-12:])
+    )
 
 
 @graph.command()
@@ -128,10 +164,14 @@ def conversation(ctx: click.Context, post: str, scope: str, as_json: bool) -> No
         emit_json(data)
         return
     out(f"{safe(data['root'])} by {safe(data['author'])}")
-    out(f"  size {data['size']}  depth {data['depth']}  breadth {data['breadth']}  "
-        f"structural virality {data['structural_virality']:.3f}")
-    out(f"  participants: {data['participants']} ({data['core_participants']} core, "
-        f"{data['outside_participants']} outside)")
+    out(
+        f"  size {data['size']}  depth {data['depth']}  breadth {data['breadth']}  "
+        f"structural virality {data['structural_virality']:.3f}"
+    )
+    out(
+        f"  participants: {data['participants']} ({data['core_participants']} core, "
+        f"{data['outside_participants']} outside)"
+    )
     for h in data["outsiders"][:20]:
         out(f"  outsider: {safe(h)}")
 
@@ -142,8 +182,16 @@ def conversation(ctx: click.Context, post: str, scope: str, as_json: bool) -> No
 @window_options
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def path(ctx: click.Context, source: str, target: str, week: str | None, start: str | None,
-         end: str | None, scope: str, as_json: bool) -> None:
+def path(
+    ctx: click.Context,
+    source: str,
+    target: str,
+    week: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    as_json: bool,
+) -> None:
     """The shortest interaction path from SOURCE to TARGET and what each hop was."""
     from echochamber.queries import shortest_path
 
@@ -166,8 +214,15 @@ def path(ctx: click.Context, source: str, target: str, week: str | None, start: 
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def bridges(ctx: click.Context, week: str | None, start: str | None, end: str | None,
-            scope: str, top: int, as_json: bool) -> None:
+def bridges(
+    ctx: click.Context,
+    week: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    top: int,
+    as_json: bool,
+) -> None:
     """Accounts through which the conversation reaches outsiders (hop >= 2)."""
     window, snap = _snapshot(ctx, week, start, end, scope)
     rows = snap["details"].get("bridges", [])[:top]
@@ -175,18 +230,28 @@ def bridges(ctx: click.Context, week: str | None, start: str | None, end: str | 
         emit_json({"window": window.label, "scope": scope, "bridges": rows})
         return
     for r in rows:
-        out(f"{safe(r['handle']):<40} {'core' if r['is_core'] else 'outside':<8} "
-            f"reached {r['reached']}")
+        out(
+            f"{safe(r['handle']):<40} {'core' if r['is_core'] else 'outside':<8} "
+            f"reached {r['reached']}"
+        )
 
 
 @graph.command()
 @window_options
-@click.option("--format", "fmt_", type=click.Choice(["gexf", "graphml", "csv", "json"]),
-              required=True)
+@click.option(
+    "--format", "fmt_", type=click.Choice(["gexf", "graphml", "csv", "json"]), required=True
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
 @click.pass_context
-def export(ctx: click.Context, week: str | None, start: str | None, end: str | None, scope: str,
-           fmt_: str, output: str) -> None:
+def export(
+    ctx: click.Context,
+    week: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    fmt_: str,
+    output: str,
+) -> None:
     """Write the window's graph (Gephi: gexf) with is_core, hop, community and activity."""
     from echochamber.queries import export_graph
 

@@ -18,17 +18,33 @@ from echochamber.errors import EchoChamberError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Settings file (default: config/echochamber.toml, then the user config dir).")
-@click.option("--db", "db_url", default=None, metavar="URL",
-              help="Database URL (overrides store.url and ECHOCHAMBER_STORE_URL).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settings file (default: config/echochamber.toml, then the user config dir).",
+)
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    metavar="URL",
+    help="Database URL (overrides store.url and ECHOCHAMBER_STORE_URL).",
+)
 @click.option("-v", "--verbose", count=True, help="More logging; -vv for debug.")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Log line format on stderr.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log line format on stderr.",
+)
 @click.version_option(__version__, prog_name="echochamber")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, db_url: str | None, verbose: int,
-        log_format: str) -> None:
+def cli(
+    ctx: click.Context, config_path: str | None, db_url: str | None, verbose: int, log_format: str
+) -> None:
     """Measure how far a hashtag community's conversations travel beyond its core."""
     from echochamber.logs import setup_logging
 

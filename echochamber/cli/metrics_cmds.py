@@ -13,10 +13,25 @@ from echochamber.cli.context import app, emit_json, out
 from echochamber.cli.windows import resolve_window, window_options
 from echochamber.models import Window
 
-HEADLINE = ("participants", "outside_share", "ei_index", "conductance", "outsiders_touched",
-            "mean_hop", "escaped_share", "new_voices")
-SHARES = {"outside_share", "outside_post_share", "escaped_share", "top10_share",
-          "detached_outsider_share", "in_openness", "out_openness"}
+HEADLINE = (
+    "participants",
+    "outside_share",
+    "ei_index",
+    "conductance",
+    "outsiders_touched",
+    "mean_hop",
+    "escaped_share",
+    "new_voices",
+)
+SHARES = {
+    "outside_share",
+    "outside_post_share",
+    "escaped_share",
+    "top10_share",
+    "detached_outsider_share",
+    "in_openness",
+    "out_openness",
+}
 SPARK = "▁▂▃▄▅▆▇█"
 
 
@@ -30,8 +45,15 @@ def metrics() -> None:
 @click.option("--missing", is_flag=True, help="Every week with data that has no snapshot yet.")
 @click.option("--json", "as_json", is_flag=True, help="Print the computed snapshots as JSON.")
 @click.pass_context
-def compute_cmd(ctx: click.Context, week: str | None, start: str | None, end: str | None,
-                scope: str, missing: bool, as_json: bool) -> None:
+def compute_cmd(
+    ctx: click.Context,
+    week: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    missing: bool,
+    as_json: bool,
+) -> None:
     """Compute and store snapshots (recomputing replaces them). Safe to rerun."""
     from echochamber import measure
     from echochamber.store.graphdata import weeks_with_data
@@ -42,8 +64,11 @@ def compute_cmd(ctx: click.Context, week: str | None, start: str | None, end: st
         with engine.connect() as conn:
             mondays = weeks_with_data(conn, scope)
         windows = [Window.week_of(datetime(d.year, d.month, d.day, tzinfo=UTC)) for d in mondays]
-        windows = [w for w in windows
-                   if measure.load_snapshot(engine, w, scope, a.settings.core.policy) is None]
+        windows = [
+            w
+            for w in windows
+            if measure.load_snapshot(engine, w, scope, a.settings.core.policy) is None
+        ]
     else:
         windows = [resolve_window(engine, week, start, end, scope)]
     done: list[dict[str, Any]] = []
@@ -51,14 +76,17 @@ def compute_cmd(ctx: click.Context, week: str | None, start: str | None, end: st
         for w in windows:
             m = measure.compute(engine, a.settings, w, scope)
             done.append({"window": w.label, "scope": scope, "metrics": m})
-            progress(f"weeks", 1)
+            progress("weeks", 1)
     if as_json:
         emit_json({"snapshots": done})
         return
     for d in done:
         m = d["metrics"]
-        out(f"{d['window']} ({scope}): {m.get('participants', 0)} participants, outside share "
-            f"{fmt('outside_share', m.get('outside_share'))}, E-I {fmt('ei_index', m.get('ei_index'))}")
+        out(
+            f"{d['window']} ({scope}): {m.get('participants', 0)} participants, outside share "
+            f"{fmt('outside_share', m.get('outside_share'))}, "
+            f"E-I {fmt('ei_index', m.get('ei_index'))}"
+        )
     if not done:
         out("Nothing to compute: every week with data has a snapshot.")
 
@@ -99,8 +127,12 @@ def spark(values: list[Any]) -> str:
 
 @metrics.command("history")
 @click.option("--weeks", default=12, show_default=True, type=click.IntRange(1, 520))
-@click.option("--scope", type=click.Choice(["mastodon", "twitter", "bluesky", "all"]),
-              default="all", show_default=True)
+@click.option(
+    "--scope",
+    type=click.Choice(["mastodon", "twitter", "bluesky", "all"]),
+    default="all",
+    show_default=True,
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
 @click.pass_context
@@ -111,14 +143,17 @@ def history_cmd(ctx: click.Context, weeks: int, scope: str, as_json: bool, as_cs
     a = app(ctx)
     rows = measure.history(a.engine(), scope, a.settings.core.policy, weeks)
     for prev, cur in zip([None, *rows[:-1]], rows, strict=True):
-        cur["change"] = {k: (delta(k, cur["metrics"].get(k), prev["metrics"].get(k))
-                             if prev else None) for k in HEADLINE}
+        cur["change"] = {
+            k: (delta(k, cur["metrics"].get(k), prev["metrics"].get(k)) if prev else None)
+            for k in HEADLINE
+        }
     if as_json:
         emit_json({"scope": scope, "policy": a.settings.core.policy, "weeks": rows})
         return
     if as_csv:
-        keys = sorted({k for r in rows for k, v in r["metrics"].items()
-                       if not isinstance(v, dict | list)})
+        keys = sorted(
+            {k for r in rows for k, v in r["metrics"].items() if not isinstance(v, dict | list)}
+        )
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(["week", *keys])
         for r in rows:

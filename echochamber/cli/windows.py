@@ -35,16 +35,22 @@ def _day(text: str, flag: str) -> datetime:
 
 
 def window_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("--scope", type=click.Choice(SCOPES), default="all", show_default=True,
-                      help="Which platform's graph (all merges them).")(fn)
+    fn = click.option(
+        "--scope",
+        type=click.Choice(SCOPES),
+        default="all",
+        show_default=True,
+        help="Which platform's graph (all merges them).",
+    )(fn)
     fn = click.option("--end", help="Window end date (exclusive), with --start.")(fn)
     fn = click.option("--start", help="Window start date (YYYY-MM-DD).")(fn)
     fn = click.option("--week", help="ISO week, e.g. 2026-W47 (default: the newest with data).")(fn)
     return fn
 
 
-def resolve_window(engine: Engine, week: str | None, start: str | None, end: str | None,
-                   scope: str) -> Window:
+def resolve_window(
+    engine: Engine, week: str | None, start: str | None, end: str | None, scope: str
+) -> Window:
     if week and (start or end):
         raise ConfigError("give either --week or --start/--end, not both")
     if week:

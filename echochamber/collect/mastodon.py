@@ -52,9 +52,18 @@ def _oldest(ids: Iterable[str]) -> str | None:
 class StreamCollector:
     """Collects one (instance, tag) stream into a :class:`~echochamber.collect.base.PageSink`."""
 
-    def __init__(self, client: MastodonClient, tag: str, sink: PageSink, *, tracked: Sequence[str],
-                 resolve: Resolver, respect_noindex: bool = True,
-                 progress: Progress | None = None, stop: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self,
+        client: MastodonClient,
+        tag: str,
+        sink: PageSink,
+        *,
+        tracked: Sequence[str],
+        resolve: Resolver,
+        respect_noindex: bool = True,
+        progress: Progress | None = None,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.client = client
         self.tag = tag
         self.sink = sink
@@ -66,14 +75,23 @@ class StreamCollector:
         self.posts_new = self.posts_seen = self.interactions_new = 0
 
     def _store(self, res: RawResponse, statuses: list[Any], **cursor: Any) -> None:
-        parents = {str(s["in_reply_to_id"]) for s in statuses
-                   if isinstance(s, dict) and s.get("in_reply_to_id")}
+        parents = {
+            str(s["in_reply_to_id"])
+            for s in statuses
+            if isinstance(s, dict) and s.get("in_reply_to_id")
+        }
         try:
-            batch = normalize_statuses(statuses, instance=self.client.instance,
-                                       tracked=self.tracked, known=self.resolve(parents),
-                                       respect_noindex=self.respect_noindex)
+            batch = normalize_statuses(
+                statuses,
+                instance=self.client.instance,
+                tracked=self.tracked,
+                known=self.resolve(parents),
+                respect_noindex=self.respect_noindex,
+            )
         except ImportFormatError as exc:
-            raise SourceError(f"{self.client.instance}: malformed status in {res.url}: {exc}") from None
+            raise SourceError(
+                f"{self.client.instance}: malformed status in {res.url}: {exc}"
+            ) from None
         stored = self.sink(Page(batch, res.body, res.url, **cursor))
         self.posts_new += stored.posts_new
         self.posts_seen += stored.posts_seen
@@ -104,8 +122,15 @@ class StreamCollector:
             res = self.client.tag_page(self.tag, max_id=max_id)
             statuses = _statuses(res)
             if not statuses:
-                self.sink(Page(Batch(), res.body, res.url, cursor=newest if set_newest else None,
-                               backfill_done=True))
+                self.sink(
+                    Page(
+                        Batch(),
+                        res.body,
+                        res.url,
+                        cursor=newest if set_newest else None,
+                        backfill_done=True,
+                    )
+                )
                 return True
             oldest = _oldest(str(s["id"]) for s in statuses)
             keep = statuses
@@ -115,8 +140,13 @@ class StreamCollector:
                 done = len(keep) < len(statuses)
             if newest is None:
                 newest = _newest(str(s["id"]) for s in statuses)
-            self._store(res, keep, cursor=newest if set_newest else None, backfill=oldest,
-                        backfill_done=done)
+            self._store(
+                res,
+                keep,
+                cursor=newest if set_newest else None,
+                backfill=oldest,
+                backfill_done=done,
+            )
             if done:
                 return True
             max_id = oldest
@@ -132,8 +162,15 @@ def _statuses(res: RawResponse) -> list[Any]:
 class ConversationEnricher:
     """Fetches context, boosts, favourites and quotes of watched posts on one instance."""
 
-    def __init__(self, client: MastodonClient, sink: PageSink, *, tracked: Sequence[str],
-                 resolve: Resolver, respect_noindex: bool = True) -> None:
+    def __init__(
+        self,
+        client: MastodonClient,
+        sink: PageSink,
+        *,
+        tracked: Sequence[str],
+        resolve: Resolver,
+        respect_noindex: bool = True,
+    ) -> None:
         self.client = client
         self.sink = sink
         self.tracked = tuple(tracked)
@@ -159,21 +196,32 @@ class ConversationEnricher:
             parents = {str(s["in_reply_to_id"]) for s in statuses if s.get("in_reply_to_id")}
             known = dict(self.resolve(parents | {native_id}))
             known.setdefault(native_id, (post.uri, post.author))
-            batch = normalize_statuses(statuses, instance=instance, tracked=self.tracked,
-                                       known=known, respect_noindex=self.respect_noindex)
+            batch = normalize_statuses(
+                statuses,
+                instance=instance,
+                tracked=self.tracked,
+                known=known,
+                respect_noindex=self.respect_noindex,
+            )
             root = ancestors[0].get("uri") if ancestors else post.uri
-            batch = Batch(batch.accounts,
-                          tuple(replace(p, conversation_root=p.conversation_root or root)
-                                for p in batch.posts if p.boost_of is None),
-                          batch.interactions)
+            batch = Batch(
+                batch.accounts,
+                tuple(
+                    replace(p, conversation_root=p.conversation_root or root)
+                    for p in batch.posts
+                    if p.boost_of is None
+                ),
+                batch.interactions,
+            )
             self._put(Page(batch, ctx.body, ctx.url))
             if not self.client.has_token and len(descendants) >= 60:
                 self.skipped.add("threads without a token are capped at 60 descendants")
         for kind in ("boost", "favourite"):
             for res in self.client.actors(native_id, kind):
                 accounts = [a for a in res.data or [] if isinstance(a, dict)]
-                batch = normalize_actors(accounts, post, kind, instance=instance,
-                                         respect_noindex=self.respect_noindex)
+                batch = normalize_actors(
+                    accounts, post, kind, instance=instance, respect_noindex=self.respect_noindex
+                )
                 self._put(Page(batch, res.body, res.url))
         if not self.client.has_token:
             self.skipped.add("quotes need a token (/api/v1/statuses/:id/quotes); skipped")
@@ -191,19 +239,35 @@ class ConversationEnricher:
             self.skipped.add("quotes endpoint not offered by this server (404)")
         for res in pages:
             statuses = [s for s in res.data or [] if isinstance(s, dict)]
-            batch = normalize_statuses(statuses, instance=instance, tracked=self.tracked,
-                                       known={native_id: (post.uri, post.author)},
-                                       respect_noindex=self.respect_noindex)
+            batch = normalize_statuses(
+                statuses,
+                instance=instance,
+                tracked=self.tracked,
+                known={native_id: (post.uri, post.author)},
+                respect_noindex=self.respect_noindex,
+            )
             self._put(Page(batch, res.body, res.url))
 
 
-def result(client: MastodonClient, tag: str, worker: Any, errors: Sequence[str] = (),
-           skipped: Sequence[str] = (), failed: bool = False) -> CollectResult:
+def result(
+    client: MastodonClient,
+    tag: str,
+    worker: Any,
+    errors: Sequence[str] = (),
+    skipped: Sequence[str] = (),
+    failed: bool = False,
+) -> CollectResult:
     status = "failed" if failed else ("partial" if errors else "ok")
     return CollectResult(
-        platform="mastodon", instance=client.instance, tag=tag, requests=client.requests,
-        posts_new=worker.posts_new, posts_seen=worker.posts_seen,
-        interactions_new=worker.interactions_new, errors=tuple(errors), skipped=tuple(skipped),
+        platform="mastodon",
+        instance=client.instance,
+        tag=tag,
+        requests=client.requests,
+        posts_new=worker.posts_new,
+        posts_seen=worker.posts_seen,
+        interactions_new=worker.interactions_new,
+        errors=tuple(errors),
+        skipped=tuple(skipped),
         status=status,  # type: ignore[arg-type]
     )
 
@@ -211,5 +275,3 @@ def result(client: MastodonClient, tag: str, worker: Any, errors: Sequence[str] 
 def settle_due(created_at: datetime, now: datetime, settle: timedelta) -> bool:
     """Is a post still inside its settle window?"""
     return now - created_at <= settle
-
-

@@ -126,12 +126,14 @@ class MastodonClient:
         if seconds > self.max_wait:
             raise RateLimited(
                 f"{self.instance}: {why}; reset in {seconds:.0f}s exceeds the {self.max_wait:.0f}s "
-                "we may wait; the next run resumes from the cursor", reset_in=seconds)
+                "we may wait; the next run resumes from the cursor",
+                reset_in=seconds,
+            )
         log.info("%s: %s, waiting %.1fs", self.instance, why, seconds)
         self.sleep(max(0.0, seconds))
 
     def _backoff(self, attempt: int) -> float:
-        return self.rng.uniform(0, self.backoff_base * (2 ** attempt))
+        return self.rng.uniform(0, self.backoff_base * (2**attempt))
 
     # ------------------------------------------------------------------ calls
     def call(self, what: str, fn: Callable[[], Any], *, paging: bool = False) -> RawResponse | None:
@@ -147,8 +149,10 @@ class MastodonClient:
             except MastodonNotFoundError:
                 return None
             except MastodonUnauthorizedError:
-                raise AuthError(f"{self.instance}: {what} refused our credentials (401); "
-                                "check the token variable named by token_env") from None
+                raise AuthError(
+                    f"{self.instance}: {what} refused our credentials (401); "
+                    "check the token variable named by token_env"
+                ) from None
             except MastodonRatelimitError:
                 reset = self.api.ratelimit_reset
                 wait = (reset - self.clock()) if reset else self._backoff(attempt) + 1
@@ -167,11 +171,18 @@ class MastodonClient:
             if attempt < self.max_retries:
                 self.retries += 1
                 delay = self._backoff(attempt)
-                log.warning("%s: %s failed (%s), retry %d in %.1fs", self.instance, what,
-                            last_error, attempt + 1, delay)
+                log.warning(
+                    "%s: %s failed (%s), retry %d in %.1fs",
+                    self.instance,
+                    what,
+                    last_error,
+                    attempt + 1,
+                    delay,
+                )
                 self.sleep(delay)
         raise SourceUnavailable(
-            f"{self.instance}: {what} kept failing after {self.max_retries} retries: {last_error}")
+            f"{self.instance}: {what} kept failing after {self.max_retries} retries: {last_error}"
+        )
 
     def _raw(self) -> RawResponse:
         resp = self._last
@@ -197,22 +208,25 @@ class MastodonClient:
                 resp = self.session.get(url, headers=headers, timeout=self.api.request_timeout)
             except requests.RequestException as exc:
                 raise MastodonNetworkError(f"request failed: {type(exc).__name__}") from None
-            self.api.ratelimit_remaining = _int_header(resp, "X-RateLimit-Remaining",
-                                                       self.api.ratelimit_remaining)
+            self.api.ratelimit_remaining = _int_header(
+                resp, "X-RateLimit-Remaining", self.api.ratelimit_remaining
+            )
             reset = _reset_header(resp)
             if reset is not None:
-                self.api.ratelimit_reset = reset
+                self.api.ratelimit_reset = reset  # type: ignore[assignment]
             _raise_for(resp)
 
         return self.call(what, fetch, paging=True)
 
     # ------------------------------------------------------------------ endpoints
-    def tag_page(self, tag: str, *, max_id: str | None = None,
-                 min_id: str | None = None) -> RawResponse:
-        res = self.call(f"#{tag} timeline",
-                        lambda: self.api.timeline_hashtag(tag, max_id=max_id, min_id=min_id,
-                                                          limit=40),
-                        paging=bool(max_id or min_id))
+    def tag_page(
+        self, tag: str, *, max_id: str | None = None, min_id: str | None = None
+    ) -> RawResponse:
+        res = self.call(
+            f"#{tag} timeline",
+            lambda: self.api.timeline_hashtag(tag, max_id=max_id, min_id=min_id, limit=40),
+            paging=bool(max_id or min_id),
+        )
         if res is None:
             raise SourceError(f"{self.instance}: the #{tag} timeline does not exist (404)")
         return res
@@ -227,8 +241,9 @@ class MastodonClient:
         return self._follow(first, f"{kind}s of {status_id}")
 
     def quotes(self, status_id: str) -> list[RawResponse]:
-        first = self.call(f"quotes of {status_id}",
-                          lambda: self.api.status_quotes(status_id, limit=40))
+        first = self.call(
+            f"quotes of {status_id}", lambda: self.api.status_quotes(status_id, limit=40)
+        )
         return self._follow(first, f"quotes of {status_id}")
 
     def _follow(self, first: RawResponse | None, what: str) -> list[RawResponse]:

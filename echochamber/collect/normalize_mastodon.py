@@ -4,7 +4,8 @@ Identity rules (ARCHITECTURE.md):
 
 * an account's key is its profile ``url`` on its home server, the same through every instance;
   a local account's ``acct`` has no domain, so its handle is qualified with the serving instance;
-* a post's key is its ActivityPub ``uri``; ids are local to the serving instance and kept as strings;
+* a post's key is its ActivityPub ``uri``; ids are local to the serving instance, kept as
+  strings;
 * ``in_reply_to_id`` is a local id: it is resolved through the statuses of the same batch or the
   ``known`` map the collector passes in (local id -> (uri, author key)); where it cannot be
   resolved, the post keeps ``in_reply_to_native`` and the reply tie is derived from
@@ -143,16 +144,28 @@ def _status(obj: JSON, ctx: _Ctx) -> Post:
         boost_of = original.uri
         _add(
             ctx,
-            Interaction("mastodon", "boost", author.key, original.author, original.uri, created,
-                        target_post=original.uri),
+            Interaction(
+                "mastodon",
+                "boost",
+                author.key,
+                original.author,
+                original.uri,
+                created,
+                target_post=original.uri,
+            ),
         )
 
     quoted = _quoted(obj)
     quote_of = _status(quoted, ctx).uri if quoted is not None else None
 
     tags = tuple(
-        sorted({normalize_tag(str(t.get("name", ""))) for t in obj.get("tags") or ()
-                if isinstance(t, Mapping) and t.get("name")})
+        sorted(
+            {
+                normalize_tag(str(t.get("name", "")))
+                for t in obj.get("tags") or ()
+                if isinstance(t, Mapping) and t.get("name")
+            }
+        )
     )
     mentions: list[str] = []
     mention_ids: dict[str, str] = {}
@@ -207,16 +220,34 @@ def _status(obj: JSON, ctx: _Ctx) -> Post:
         source=ctx.host,
     )
     if reply_target is not None:
-        _add(ctx, Interaction("mastodon", "reply", author.key, reply_target, uri, created,
-                              target_post=parent_uri))
+        _add(
+            ctx,
+            Interaction(
+                "mastodon", "reply", author.key, reply_target, uri, created, target_post=parent_uri
+            ),
+        )
     if quoted is not None and quote_of is not None:
         quoted_author = ctx.posts[quote_of].author
-        _add(ctx, Interaction("mastodon", "quote", author.key, quoted_author, uri, created,
-                              target_post=quote_of))
+        _add(
+            ctx,
+            Interaction(
+                "mastodon", "quote", author.key, quoted_author, uri, created, target_post=quote_of
+            ),
+        )
     if boost_of is None:
         for key in post.mentions:
-            _add(ctx, Interaction("mastodon", "mention", author.key, key, uri, created,
-                                  via_reply=key == reply_target))
+            _add(
+                ctx,
+                Interaction(
+                    "mastodon",
+                    "mention",
+                    author.key,
+                    key,
+                    uri,
+                    created,
+                    via_reply=key == reply_target,
+                ),
+            )
     previous = ctx.posts.get(uri)
     if previous is None or (previous.in_reply_to is None and post.in_reply_to is not None):
         ctx.posts[uri] = post
@@ -247,8 +278,9 @@ def normalize_statuses(
         if not isinstance(status, Mapping):
             raise ImportFormatError("expected a Status object")
         _status(status, ctx)
-    return Batch(tuple(ctx.accounts.values()), tuple(ctx.posts.values()),
-                 tuple(ctx.interactions.values()))
+    return Batch(
+        tuple(ctx.accounts.values()), tuple(ctx.posts.values()), tuple(ctx.interactions.values())
+    )
 
 
 def normalize_actors(
@@ -268,6 +300,16 @@ def normalize_actors(
     ctx = _Ctx(instance, instance_host(instance), frozenset(), respect_noindex, {})
     for obj in accounts:
         account = _account(obj, ctx)
-        _add(ctx, Interaction("mastodon", kind, account.key, post.author, post.uri,  # type: ignore[arg-type]
-                              post.created_at, target_post=post.uri))
+        _add(
+            ctx,
+            Interaction(
+                "mastodon",
+                kind,  # type: ignore[arg-type]
+                account.key,
+                post.author,
+                post.uri,
+                post.created_at,
+                target_post=post.uri,
+            ),
+        )
     return Batch(tuple(ctx.accounts.values()), (), tuple(ctx.interactions.values()))

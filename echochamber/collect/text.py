@@ -19,9 +19,7 @@ class _TextExtractor(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = dict(attrs).get("class") or ""
-        if tag == "span" and "invisible" in classes.split():
-            self._skip += 1
-        elif self._skip and tag == "span":
+        if (tag == "span" and "invisible" in classes.split()) or (self._skip and tag == "span"):
             self._skip += 1
         if tag in _BLOCK_TAGS and self.parts:
             self.parts.append("\n")

@@ -36,7 +36,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` (``sqlite:///file.db`` or ``postgresql+psycopg://...``)."""
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     try:
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[1] if ":///" in url else ""

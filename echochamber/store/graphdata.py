@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, func, select
+from sqlalchemy import Connection, case, func, select
 
 from echochamber.models import Window
 from echochamber.store.schema import AccountRow, EdgeWeekRow, InteractionRow, PostRow
 
-A, P, I, E = AccountRow, PostRow, InteractionRow, EdgeWeekRow
+A, P, T, E = AccountRow, PostRow, InteractionRow, EdgeWeekRow
 
 
 def _whole_weeks(window: Window) -> list[date] | None:
@@ -30,11 +30,13 @@ def _whole_weeks(window: Window) -> list[date] | None:
     return [start.date() + timedelta(days=7 * i) for i in range(weeks)]
 
 
-def _scoped(stmt: Select[Any], column: Any, scope: str) -> Select[Any]:
+def _scoped(stmt: Any, column: Any, scope: str) -> Any:
     return stmt if scope == "all" else stmt.where(column == scope)
 
 
-def edge_rows(conn: Connection, window: Window, scope: str = "all") -> list[tuple[int, int, str, int, int]]:
+def edge_rows(
+    conn: Connection, window: Window, scope: str = "all"
+) -> list[tuple[int, int, str, int, int]]:
     """``(actor, target, kind, n, n_via_reply)`` summed over the window."""
     weeks = _whole_weeks(window)
     if weeks is not None:
@@ -42,17 +44,19 @@ def edge_rows(conn: Connection, window: Window, scope: str = "all") -> list[tupl
         stmt = stmt.where(E.week.in_(weeks)) if len(weeks) > 1 else stmt.where(E.week == weeks[0])
         stmt = _scoped(stmt, E.platform, scope).group_by(E.actor_id, E.target_id, E.kind)
     else:
-        via = func.sum(case((I.via_reply, 1), else_=0))
-        stmt = select(I.actor_id, I.target_id, I.kind, func.count(), via).where(
-            I.at >= window.start, I.at < window.end)
-        stmt = _scoped(stmt, I.platform, scope).group_by(I.actor_id, I.target_id, I.kind)
+        via = func.sum(case((T.via_reply, 1), else_=0))
+        stmt = select(T.actor_id, T.target_id, T.kind, func.count(), via).where(
+            T.at >= window.start, T.at < window.end
+        )
+        stmt = _scoped(stmt, T.platform, scope).group_by(T.actor_id, T.target_id, T.kind)
     return [(a, t, k, int(n), int(v or 0)) for a, t, k, n, v in conn.execute(stmt)]
 
 
 def tagged_posts_by_author(conn: Connection, window: Window, scope: str = "all") -> dict[int, int]:
     """Tagged, non-boost posts per author created in the window."""
     stmt = select(P.author_id, func.count()).where(
-        P.tagged, P.boost_of_uri.is_(None), P.created_at >= window.start, P.created_at < window.end)
+        P.tagged, P.boost_of_uri.is_(None), P.created_at >= window.start, P.created_at < window.end
+    )
     stmt = _scoped(stmt, P.platform, scope).group_by(P.author_id)
     return {a: int(n) for a, n in conn.execute(stmt)}
 
@@ -76,12 +80,15 @@ class ThreadPost:
     tagged: bool
 
 
-def thread_posts(conn: Connection, window: Window, scope: str = "all",
-                 tail: timedelta = timedelta(days=7)) -> list[ThreadPost]:
+def thread_posts(
+    conn: Connection, window: Window, scope: str = "all", tail: timedelta = timedelta(days=7)
+) -> list[ThreadPost]:
     """Non-boost posts created in the window or up to ``tail`` after it (late replies)."""
-    stmt = select(P.id, P.uri, P.in_reply_to_uri, P.quote_of_uri, P.author_id, P.created_at,
-                  P.tagged).where(P.boost_of_uri.is_(None), P.created_at >= window.start,
-                                  P.created_at < window.end + tail)
+    stmt = select(
+        P.id, P.uri, P.in_reply_to_uri, P.quote_of_uri, P.author_id, P.created_at, P.tagged
+    ).where(
+        P.boost_of_uri.is_(None), P.created_at >= window.start, P.created_at < window.end + tail
+    )
     stmt = _scoped(stmt, P.platform, scope)
     out = []
     for pid, uri, parent, quote, author, created, tagged in conn.execute(stmt):
@@ -96,11 +103,20 @@ def account_info(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, An
     out: dict[int, dict[str, Any]] = {}
     for i in range(0, len(wanted), 900):
         part = wanted[i : i + 900]
-        rows = conn.execute(select(A.id, A.handle, A.display_name, A.followers, A.instance,
-                                   A.platform, A.key).where(A.id.in_(part)))
+        rows = conn.execute(
+            select(
+                A.id, A.handle, A.display_name, A.followers, A.instance, A.platform, A.key
+            ).where(A.id.in_(part))
+        )
         for aid, handle, name, followers, instance, platform, key in rows:
-            out[aid] = {"handle": handle or key, "display_name": name, "followers": followers or 0,
-                        "instance": instance, "platform": platform, "key": key}
+            out[aid] = {
+                "handle": handle or key,
+                "display_name": name,
+                "followers": followers or 0,
+                "instance": instance,
+                "platform": platform,
+                "key": key,
+            }
     return out
 
 
@@ -109,17 +125,26 @@ def first_active(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
     out: dict[int, Any] = {}
     for i in range(0, len(ids), 900):
         part = list(ids[i : i + 900])
-        posts = select(P.author_id.label("a"), func.min(P.created_at).label("t")).where(
-            P.author_id.in_(part)).group_by(P.author_id)
-        ties = select(E.actor_id.label("a"), func.min(E.week).label("t")).where(
-            E.actor_id.in_(part)).group_by(E.actor_id)
+        posts = (
+            select(P.author_id.label("a"), func.min(P.created_at).label("t"))
+            .where(P.author_id.in_(part))
+            .group_by(P.author_id)
+        )
+        ties = (
+            select(E.actor_id.label("a"), func.min(E.week).label("t"))
+            .where(E.actor_id.in_(part))
+            .group_by(E.actor_id)
+        )
         for aid, t in conn.execute(posts):
             out[aid] = t
         for aid, week in conn.execute(ties):
             from datetime import UTC, datetime
 
-            t = datetime(week.year, week.month, week.day, tzinfo=UTC) if isinstance(week, date) \
+            t = (
+                datetime(week.year, week.month, week.day, tzinfo=UTC)
+                if isinstance(week, date)
                 else week
+            )
             if aid not in out or t < out[aid]:
                 out[aid] = t
     return out
@@ -131,17 +156,23 @@ def resolve_accounts(conn: Connection, names: Iterable[str]) -> dict[str, int]:
     for name in names:
         raw = name.strip()
         cands = {raw, raw.lstrip("@")}
-        row = conn.execute(select(A.id).where(
-            (A.key.in_(cands)) | (func.lower(A.handle).in_([c.lower() for c in cands])))
-            .order_by(A.id).limit(1)).first()
+        row = conn.execute(
+            select(A.id)
+            .where((A.key.in_(cands)) | (func.lower(A.handle).in_([c.lower() for c in cands])))
+            .order_by(A.id)
+            .limit(1)
+        ).first()
         if row is None and raw.startswith("http"):
             # https://host/@user -> user@host
             from urllib.parse import urlsplit
 
             parts = urlsplit(raw)
             user = parts.path.strip("/").lstrip("@")
-            row = conn.execute(select(A.id).where(
-                func.lower(A.handle) == f"{user}@{parts.netloc}".lower()).limit(1)).first()
+            row = conn.execute(
+                select(A.id)
+                .where(func.lower(A.handle) == f"{user}@{parts.netloc}".lower())
+                .limit(1)
+            ).first()
         if row is not None:
             out[name] = int(row[0])
     return out
@@ -151,8 +182,9 @@ def weeks_with_data(conn: Connection, scope: str = "all") -> list[date]:
     """ISO weeks (Mondays) with tagged posts or interactions, oldest first."""
     q1 = _scoped(select(E.week.label("w")).distinct(), E.platform, scope)
     rows = {r[0] for r in conn.execute(q1)}
-    span = _scoped(select(func.min(P.created_at), func.max(P.created_at)).where(P.tagged),
-                   P.platform, scope)
+    span = _scoped(
+        select(func.min(P.created_at), func.max(P.created_at)).where(P.tagged), P.platform, scope
+    )
     lo, hi = conn.execute(span).one()
     if lo is not None:
         d = lo.date() - timedelta(days=lo.weekday())

@@ -65,8 +65,9 @@ def account_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(keys))
     out: dict[str, int] = {}
     for part in _chunks(wanted):
-        rows = conn.execute(select(accounts_t.c.key, accounts_t.c.id).where(
-            accounts_t.c.key.in_(part)))
+        rows = conn.execute(
+            select(accounts_t.c.key, accounts_t.c.id).where(accounts_t.c.key.in_(part))
+        )
         out.update({k: i for k, i in rows})
     return out
 
@@ -81,7 +82,9 @@ def post_ids(conn: Connection, uris: Iterable[str]) -> dict[str, int]:
     return out
 
 
-def local_posts(conn: Connection, instance: str, native_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+def local_posts(
+    conn: Connection, instance: str, native_ids: Iterable[str]
+) -> dict[str, tuple[str, str]]:
     """``native id -> (uri, author key)`` for posts seen through ``instance``."""
     wanted = sorted(set(native_ids))
     out: dict[str, tuple[str, str]] = {}
@@ -105,11 +108,19 @@ def _account_rows(batch: Batch, now: datetime) -> list[dict[str, Any]]:
     for key in referenced | set(known):
         a = known.get(key) or Account(platform=_platform_of(key, batch), key=key)
         rows[key] = {
-            "platform": a.platform, "key": a.key, "handle": a.handle,
-            "display_name": a.display_name, "instance": a.instance, "followers": a.followers,
-            "following": a.following, "bot": a.bot, "noindex": a.noindex,
-            "discoverable": a.discoverable, "created_at": a.created_at,
-            "first_seen": now, "last_seen": now,
+            "platform": a.platform,
+            "key": a.key,
+            "handle": a.handle,
+            "display_name": a.display_name,
+            "instance": a.instance,
+            "followers": a.followers,
+            "following": a.following,
+            "bot": a.bot,
+            "noindex": a.noindex,
+            "discoverable": a.discoverable,
+            "created_at": a.created_at,
+            "first_seen": now,
+            "last_seen": now,
         }
     return list(rows.values())
 
@@ -151,21 +162,37 @@ def _upsert_accounts(conn: Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(ins, rows)
 
 
-def _post_rows(posts: Sequence[Post], ids: Mapping[str, int], now: datetime) -> list[dict[str, Any]]:
+def _post_rows(
+    posts: Sequence[Post], ids: Mapping[str, int], now: datetime
+) -> list[dict[str, Any]]:
     rows = []
     for p in posts:
-        rows.append({
-            "platform": p.platform, "uri": p.uri, "native_id": p.native_id,
-            "author_id": ids[p.author], "created_at": p.created_at, "text": p.text,
-            "language": p.language, "url": p.url, "in_reply_to_uri": p.in_reply_to,
-            "in_reply_to_native": p.in_reply_to_native,
-            "in_reply_to_account_id": ids.get(p.in_reply_to_account or ""),
-            "root_uri": p.conversation_root, "boost_of_uri": p.boost_of,
-            "quote_of_uri": p.quote_of, "replies_count": p.replies_count,
-            "boosts_count": p.boosts_count, "favourites_count": p.favourites_count,
-            "quotes_count": p.quotes_count, "tagged": p.tagged, "source": p.source,
-            "collected_at": now, "deleted_at": None,
-        })
+        rows.append(
+            {
+                "platform": p.platform,
+                "uri": p.uri,
+                "native_id": p.native_id,
+                "author_id": ids[p.author],
+                "created_at": p.created_at,
+                "text": p.text,
+                "language": p.language,
+                "url": p.url,
+                "in_reply_to_uri": p.in_reply_to,
+                "in_reply_to_native": p.in_reply_to_native,
+                "in_reply_to_account_id": ids.get(p.in_reply_to_account or ""),
+                "root_uri": p.conversation_root,
+                "boost_of_uri": p.boost_of,
+                "quote_of_uri": p.quote_of,
+                "replies_count": p.replies_count,
+                "boosts_count": p.boosts_count,
+                "favourites_count": p.favourites_count,
+                "quotes_count": p.quotes_count,
+                "tagged": p.tagged,
+                "source": p.source,
+                "collected_at": now,
+                "deleted_at": None,
+            }
+        )
     return rows
 
 
@@ -180,8 +207,9 @@ def _upsert_posts(conn: Connection, rows: list[dict[str, Any]]) -> None:
         set_={
             "text": func.coalesce(func.nullif(ex.text, ""), t.text),
             "in_reply_to_uri": func.coalesce(t.in_reply_to_uri, ex.in_reply_to_uri),
-            "in_reply_to_account_id": func.coalesce(t.in_reply_to_account_id,
-                                                    ex.in_reply_to_account_id),
+            "in_reply_to_account_id": func.coalesce(
+                t.in_reply_to_account_id, ex.in_reply_to_account_id
+            ),
             "root_uri": func.coalesce(t.root_uri, ex.root_uri),
             "quote_of_uri": func.coalesce(t.quote_of_uri, ex.quote_of_uri),
             "replies_count": func.coalesce(ex.replies_count, t.replies_count),
@@ -200,7 +228,9 @@ def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -
         conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), rows)
 
 
-def _resolve_parents(conn: Connection, posts: Sequence[Post], ids: Mapping[str, int]) -> list[Interaction]:
+def _resolve_parents(
+    conn: Connection, posts: Sequence[Post], ids: Mapping[str, int]
+) -> list[Interaction]:
     """Link replies whose parent was stored only by local id, in either order of arrival."""
     ties: list[Interaction] = []
     by_source: dict[str, set[str]] = {}
@@ -213,44 +243,93 @@ def _resolve_parents(conn: Connection, posts: Sequence[Post], ids: Mapping[str, 
         for part in _chunks(sorted(natives)):
             child = posts_t.alias("child")
             rows = conn.execute(
-                select(child.c.id, child.c.uri, child.c.author_id, child.c.created_at,
-                       child.c.platform, posts_t.c.uri, posts_t.c.author_id)
-                .join(sources_t, and_(sources_t.c.instance == child.c.source,
-                                      sources_t.c.native_id == child.c.in_reply_to_native))
+                select(
+                    child.c.id,
+                    child.c.uri,
+                    child.c.author_id,
+                    child.c.created_at,
+                    child.c.platform,
+                    posts_t.c.uri,
+                    posts_t.c.author_id,
+                )
+                .join(
+                    sources_t,
+                    and_(
+                        sources_t.c.instance == child.c.source,
+                        sources_t.c.native_id == child.c.in_reply_to_native,
+                    ),
+                )
                 .join(posts_t, posts_t.c.id == sources_t.c.post_id)
-                .where(child.c.source == source, child.c.in_reply_to_uri.is_(None),
-                       child.c.in_reply_to_native.in_(part))
+                .where(
+                    child.c.source == source,
+                    child.c.in_reply_to_uri.is_(None),
+                    child.c.in_reply_to_native.in_(part),
+                )
             ).all()
             for cid, curi, cauthor, cat, platform, puri, pauthor in rows:
-                conn.execute(update(posts_t).where(posts_t.c.id == cid).values(
-                    in_reply_to_uri=puri, in_reply_to_native=None,
-                    in_reply_to_account_id=func.coalesce(posts_t.c.in_reply_to_account_id,
-                                                         pauthor)))
+                conn.execute(
+                    update(posts_t)
+                    .where(posts_t.c.id == cid)
+                    .values(
+                        in_reply_to_uri=puri,
+                        in_reply_to_native=None,
+                        in_reply_to_account_id=func.coalesce(
+                            posts_t.c.in_reply_to_account_id, pauthor
+                        ),
+                    )
+                )
                 if cauthor != pauthor:
-                    ties.append(Interaction(platform, "reply", f"#id:{cauthor}", f"#id:{pauthor}",
-                                            curi, cat, target_post=puri))
+                    ties.append(
+                        Interaction(
+                            platform,
+                            "reply",
+                            f"#id:{cauthor}",
+                            f"#id:{pauthor}",
+                            curi,
+                            cat,
+                            target_post=puri,
+                        )
+                    )
     return ties
 
 
 def _insert_ties(conn: Connection, ties: Sequence[Interaction], ids: Mapping[str, int]) -> int:
     rows = []
-    seen: set[tuple[str, int, int, str]] = set()
+    seen: set[tuple[Any, ...]] = set()
     for t in ties:
         actor = int(t.actor[4:]) if t.actor.startswith("#id:") else ids[t.actor]
         target = int(t.target[4:]) if t.target.startswith("#id:") else ids[t.target]
-        key = (t.kind, actor, target, t.subject)
+        key: tuple[Any, ...] = (t.kind, actor, target, t.subject)
         if actor == target or key in seen:
             continue
         seen.add(key)
-        rows.append({"platform": t.platform, "kind": t.kind, "actor_id": actor,
-                     "target_id": target, "subject_uri": t.subject, "target_uri": t.target_post,
-                     "at": t.at, "via_reply": t.via_reply})
+        rows.append(
+            {
+                "platform": t.platform,
+                "kind": t.kind,
+                "actor_id": actor,
+                "target_id": target,
+                "subject_uri": t.subject,
+                "target_uri": t.target_post,
+                "at": t.at,
+                "via_reply": t.via_reply,
+            }
+        )
     if not rows:
         return 0
     rows.sort(key=lambda r: (r["kind"], r["actor_id"], r["target_id"], r["subject_uri"]))
-    ins = dialect_insert(conn, ties_t).on_conflict_do_nothing().returning(
-        ties_t.c.kind, ties_t.c.actor_id, ties_t.c.target_id, ties_t.c.at, ties_t.c.via_reply,
-        ties_t.c.platform)
+    ins = (
+        dialect_insert(conn, ties_t)
+        .on_conflict_do_nothing()
+        .returning(
+            ties_t.c.kind,
+            ties_t.c.actor_id,
+            ties_t.c.target_id,
+            ties_t.c.at,
+            ties_t.c.via_reply,
+            ties_t.c.platform,
+        )
+    )
     new = conn.execute(ins, rows).all()
     counts: Counter[tuple[Any, ...]] = Counter()
     via: Counter[tuple[Any, ...]] = Counter()
@@ -261,16 +340,32 @@ def _insert_ties(conn: Connection, ties: Sequence[Interaction], ids: Mapping[str
     if counts:
         ins2 = dialect_insert(conn, edges_t)
         ins2 = ins2.on_conflict_do_update(
-            index_elements=[edges_t.c.week, edges_t.c.actor_id, edges_t.c.target_id,
-                            edges_t.c.kind],
-            set_={"n": edges_t.c.n + ins2.excluded.n,
-                  "n_via_reply": edges_t.c.n_via_reply + ins2.excluded.n_via_reply},
+            index_elements=[
+                edges_t.c.week,
+                edges_t.c.actor_id,
+                edges_t.c.target_id,
+                edges_t.c.kind,
+            ],
+            set_={
+                "n": edges_t.c.n + ins2.excluded.n,
+                "n_via_reply": edges_t.c.n_via_reply + ins2.excluded.n_via_reply,
+            },
         )
-        conn.execute(ins2, [
-            {"week": w, "actor_id": a, "target_id": b, "kind": k, "platform": p, "n": n,
-             "n_via_reply": via[(w, a, b, k, p)]}
-            for (w, a, b, k, p), n in sorted(counts.items())
-        ])
+        conn.execute(
+            ins2,
+            [
+                {
+                    "week": w,
+                    "actor_id": a,
+                    "target_id": b,
+                    "kind": k,
+                    "platform": p,
+                    "n": n,
+                    "n_via_reply": via[(w, a, b, k, p)],
+                }
+                for (w, a, b, k, p), n in sorted(counts.items())
+            ],
+        )
     return len(new)
 
 
@@ -285,32 +380,57 @@ def store_batch(conn: Connection, batch: Batch, *, now: datetime) -> StoredPage:
     before = post_ids(conn, (p.uri for p in posts))
     _upsert_posts(conn, _post_rows(posts, ids, now))
     pids = post_ids(conn, (p.uri for p in posts))
-    _insert_ignore(conn, tags_t, sorted(
-        ({"post_id": pids[p.uri], "tag": tag} for p in posts for tag in p.hashtags),
-        key=lambda r: (r["post_id"], r["tag"])))
-    _insert_ignore(conn, sources_t, sorted(
-        ({"instance": p.source, "native_id": p.native_id, "post_id": pids[p.uri]}
-         for p in posts if p.source),
-        key=lambda r: (r["instance"], r["native_id"])))
+    _insert_ignore(
+        conn,
+        tags_t,
+        sorted(
+            ({"post_id": pids[p.uri], "tag": tag} for p in posts for tag in p.hashtags),
+            key=lambda r: (r["post_id"], r["tag"]),
+        ),
+    )
+    _insert_ignore(
+        conn,
+        sources_t,
+        sorted(
+            (
+                {"instance": p.source, "native_id": p.native_id, "post_id": pids[p.uri]}
+                for p in posts
+                if p.source
+            ),
+            key=lambda r: (r["instance"], r["native_id"]),
+        ),
+    )
     ties = list(batch.interactions) + _resolve_parents(conn, posts, ids)
     new_ties = _insert_ties(conn, ties, ids)
-    return StoredPage(posts_new=len(posts) - len(before), posts_seen=len(before),
-                      interactions_new=new_ties)
+    return StoredPage(
+        posts_new=len(posts) - len(before), posts_seen=len(before), interactions_new=new_ties
+    )
 
 
-def store_raw(conn: Connection, *, platform: str, source: str, endpoint: str, body: bytes,
-              now: datetime) -> None:
+def store_raw(
+    conn: Connection, *, platform: str, source: str, endpoint: str, body: bytes, now: datetime
+) -> None:
     """Keep a raw API page or archive chunk, zlib-compressed."""
-    conn.execute(raw_t.insert().values(platform=platform, source=source, endpoint=endpoint[:2048],
-                                       fetched_at=now, encoding="zlib",
-                                       body=zlib.compress(body, 6)))
+    conn.execute(
+        raw_t.insert().values(
+            platform=platform,
+            source=source,
+            endpoint=endpoint[:2048],
+            fetched_at=now,
+            encoding="zlib",
+            body=zlib.compress(body, 6),
+        )
+    )
 
 
-def existing_keys(conn: Connection, table: Table, cols: Sequence[str],
-                  keys: Sequence[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+def existing_keys(
+    conn: Connection, table: Table, cols: Sequence[str], keys: Sequence[tuple[Any, ...]]
+) -> set[tuple[Any, ...]]:
     """Which of these composite keys exist already."""
     out: set[tuple[Any, ...]] = set()
     columns = [table.c[c] for c in cols]
     for part in _chunks(list(keys)):
-        out.update(tuple(r) for r in conn.execute(select(*columns).where(tuple_(*columns).in_(part))))
+        out.update(
+            tuple(r) for r in conn.execute(select(*columns).where(tuple_(*columns).in_(part)))
+        )
     return out

@@ -18,23 +18,33 @@ def status(engine: Engine) -> dict[str, Any]:
         tagged = conn.scalar(select(func.count()).select_from(PostRow).where(PostRow.tagged)) or 0
         accounts = conn.scalar(select(func.count()).select_from(AccountRow)) or 0
         raw = conn.scalar(select(func.count()).select_from(RawPayloadRow)) or 0
-        by_kind = dict(conn.execute(select(InteractionRow.kind, func.count())
-                                    .group_by(InteractionRow.kind)).all())
-        by_platform = dict(conn.execute(select(PostRow.platform, func.count())
-                                        .group_by(PostRow.platform)).all())
-        span = conn.execute(select(func.min(PostRow.created_at), func.max(PostRow.created_at))
-                            .where(PostRow.tagged)).one()
+        by_kind = dict(
+            conn.execute(
+                select(InteractionRow.kind, func.count()).group_by(InteractionRow.kind)
+            ).all()
+        )
+        by_platform = dict(
+            conn.execute(select(PostRow.platform, func.count()).group_by(PostRow.platform)).all()
+        )
+        span = conn.execute(
+            select(func.min(PostRow.created_at), func.max(PostRow.created_at)).where(PostRow.tagged)
+        ).one()
     runs = last_runs(engine)
     streams = []
     for c in all_cursors(engine):
         key = (c["platform"], c["instance"], c["tag"])
-        streams.append({
-            "platform": c["platform"], "instance": c["instance"], "tag": c["tag"],
-            "cursor": c["newest_id"], "backfill_done": bool(c["backfill_done"]),
-            "backfill_from": c["backfill_max_id"],
-            "updated_at": c["updated_at"].isoformat() if c["updated_at"] else None,
-            "last_run": runs.get(key),
-        })
+        streams.append(
+            {
+                "platform": c["platform"],
+                "instance": c["instance"],
+                "tag": c["tag"],
+                "cursor": c["newest_id"],
+                "backfill_done": bool(c["backfill_done"]),
+                "backfill_from": c["backfill_max_id"],
+                "updated_at": c["updated_at"].isoformat() if c["updated_at"] else None,
+                "last_run": runs.get(key),
+            }
+        )
     conversations = {k[1]: v for k, v in runs.items() if k[2] == "(conversations)"}
     return {
         "posts": int(posts),

@@ -135,8 +135,11 @@ class InteractionRow(Base):
     target_uri: Mapped[str | None] = mapped_column(String(1024))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     via_reply: Mapped[bool] = mapped_column(Boolean, default=False)
-    __table_args__ = (UniqueConstraint("kind", "actor_id", "target_id", "subject_uri",
-                                       name="uq_interactions_tie"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "kind", "actor_id", "target_id", "subject_uri", name="uq_interactions_tie"
+        ),
+    )
 
 
 class EdgeWeekRow(Base):
@@ -217,8 +220,11 @@ class SnapshotRow(Base):
     roster: Mapped[str] = mapped_column(Text)
     details: Mapped[str | None] = mapped_column(Text)
     final: Mapped[bool] = mapped_column(Boolean, default=False)
-    __table_args__ = (UniqueConstraint("scope", "window_start", "window_end", "policy",
-                                       name="uq_snapshots_window"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "scope", "window_start", "window_end", "policy", name="uq_snapshots_window"
+        ),
+    )
 
 
 class DeliveryRow(Base):

@@ -1,0 +1,109 @@
+"""``echochamber run`` (the daemon) and ``echochamber report preview|send``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from echochamber.cli.context import app, emit_json, out
+from echochamber.cli.windows import parse_week
+
+
+@click.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the daemon: collect, revisit conversations, snapshot and mail on schedule.
+
+    SIGTERM or Ctrl-C finishes the page in hand and exits 0.
+    """
+    from echochamber.daemon import Daemon
+
+    a = app(ctx)
+    Daemon(a.settings, a.engine()).start()
+
+
+@click.group()
+def report() -> None:
+    """Render or send the weekly report."""
+
+
+@report.command()
+@click.option("--week", help="ISO week (default: the last complete week).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Write HTML (.html) or the whole message (.eml).",
+)
+@click.pass_context
+def preview(ctx: click.Context, week: str | None, output: str) -> None:
+    """Write the weekly report to a file instead of mailing it."""
+    from echochamber import reporting
+    from echochamber.report.email import write_preview
+
+    a = app(ctx)
+    now = reporting.utc_now()
+    window = parse_week(week) if week else reporting.closed_week(now)
+    recipients = tuple(a.settings.report.email.recipients) or ("preview@localhost",)
+    msg = reporting.build(a.engine(), a.settings, window, now, recipients)
+    write_preview(msg, Path(output))
+    click.echo(f"wrote {output} ({window.label}): {msg['Subject']}", err=True)
+
+
+@report.command()
+@click.option("--week", help="ISO week (default: the last complete week).")
+@click.option("--to", "to", multiple=True, help="Recipient (repeatable; default: the config's).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
+@click.option("--force", is_flag=True, help="Send even if this week was already mailed.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def send(
+    ctx: click.Context,
+    week: str | None,
+    to: tuple[str, ...],
+    dry_run: bool,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Mail the weekly report now (once per week and recipient list)."""
+    from echochamber import pipeline, reporting
+
+    a = app(ctx)
+    now = reporting.utc_now()
+    window = parse_week(week) if week else reporting.closed_week(now)
+    if dry_run:
+        recipients = tuple(to or a.settings.report.email.recipients) or ("nobody@localhost",)
+        msg = reporting.build(a.engine(), a.settings, window, now, recipients)
+        text = msg.get_body(("plain",))
+        data = {
+            "week": window.label,
+            "subject": msg["Subject"],
+            "from": msg["From"],
+            "to": msg["To"],
+            "text": text.get_content() if text else "",
+        }
+        if as_json:
+            emit_json(data)
+        else:
+            out(f"Subject: {data['subject']}\nFrom: {data['from']}\nTo: {data['to']}\n")
+            out(data["text"])
+        return
+    d = reporting.send_weekly_report(
+        a.settings, pipeline.JobContext(engine=a.engine()), week=window, to=to or None, force=force
+    )
+    if as_json:
+        emit_json(
+            {
+                "week": d.week,
+                "recipients": list(d.recipients),
+                "status": d.status,
+                "message_id": d.message_id,
+            }
+        )
+    else:
+        out(f"{d.week}: {d.status} ({', '.join(d.recipients)})")
+
+
+COMMANDS = [run, report]

@@ -1,0 +1,71 @@
+"""The last outcome of each daemon job, and the scheduler's next run times (for ``status``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, Table, select, update
+from sqlalchemy.exc import NoSuchTableError
+
+from echochamber.store.ingest import dialect_insert
+from echochamber.store.schema import JobRunRow
+
+JOBS_TABLE = "apscheduler_jobs"
+
+
+def record_start(engine: Engine, job: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        table: Any = JobRunRow.__table__
+        ins = dialect_insert(conn, table).values(job=job, started_at=now, status="running")
+        conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=["job"], set_={"started_at": now, "status": "running"}
+            )
+        )
+
+
+def record_end(
+    engine: Engine, job: str, now: datetime, status: str, message: str | None, duration: float
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(JobRunRow)
+            .where(JobRunRow.job == job)
+            .values(
+                finished_at=now,
+                status=status,
+                message=(message or "")[:4000] or None,
+                duration=round(duration, 3),
+            )
+        )
+
+
+def job_status(engine: Engine, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Each job's last result, next run and lag (seconds since its last success ended)."""
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        rows = {r.job: r for r in conn.execute(select(JobRunRow)).all()}
+        nxt: dict[str, float | None] = {}
+        try:
+            jobs = Table(JOBS_TABLE, MetaData(), autoload_with=conn)
+            nxt = {r[0]: r[1] for r in conn.execute(select(jobs.c.id, jobs.c.next_run_time))}
+        except NoSuchTableError:
+            pass
+    out = []
+    for name in sorted(set(rows) | {n for n in nxt if not n.startswith("retry-")}):
+        r = rows.get(name)
+        when = nxt.get(name)
+        out.append(
+            {
+                "job": name,
+                "status": r.status if r else "never",
+                "started_at": r.started_at.isoformat() if r and r.started_at else None,
+                "finished_at": r.finished_at.isoformat() if r and r.finished_at else None,
+                "duration": r.duration if r else None,
+                "message": r.message if r else None,
+                "next_run": datetime.fromtimestamp(when, UTC).isoformat() if when else None,
+                "lag": (now - r.finished_at).total_seconds() if r and r.finished_at else None,
+            }
+        )
+    return out
