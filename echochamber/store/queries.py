@@ -30,18 +30,21 @@ def status(engine: Engine) -> dict[str, Any]:
             select(func.min(PostRow.created_at), func.max(PostRow.created_at)).where(PostRow.tagged)
         ).one()
     runs = last_runs(engine)
+    cursors = {(c["platform"], c["instance"], c["tag"]): c for c in all_cursors(engine)}
+    keys = set(cursors) | {k for k in runs if not k[2].startswith("(")}
     streams = []
-    for c in all_cursors(engine):
-        key = (c["platform"], c["instance"], c["tag"])
+    for key in sorted(keys):
+        c = cursors.get(key, {})
+        updated = c.get("updated_at")
         streams.append(
             {
-                "platform": c["platform"],
-                "instance": c["instance"],
-                "tag": c["tag"],
-                "cursor": c["newest_id"],
-                "backfill_done": bool(c["backfill_done"]),
-                "backfill_from": c["backfill_max_id"],
-                "updated_at": c["updated_at"].isoformat() if c["updated_at"] else None,
+                "platform": key[0],
+                "instance": key[1],
+                "tag": key[2],
+                "cursor": c.get("newest_id"),
+                "backfill_done": bool(c.get("backfill_done")),
+                "backfill_from": c.get("backfill_max_id"),
+                "updated_at": updated.isoformat() if updated else None,
                 "last_run": runs.get(key),
             }
         )
