@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 Platform = Literal["mastodon", "twitter", "bluesky"]
 PLATFORMS: tuple[Platform, ...] = ("mastodon", "twitter", "bluesky")
@@ -177,3 +177,7 @@ class CollectResult:
     errors: tuple[str, ...] = field(default=())
     skipped: tuple[str, ...] = field(default=())
     status: Literal["ok", "partial", "failed"] = "ok"
+
+
+Node = Any
+"""A graph node: an account id in the store, any hashable in tests."""

@@ -1,0 +1,1 @@
+"""Pure graph building: aggregated rows -> networkx graphs, core rosters, conversation trees."""

@@ -1,0 +1,103 @@
+"""One week's headline metrics (METRICS.md) from the week's graph, roster and posts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from echochamber.graph.conversations import ConversationTree
+from echochamber.graph.core import roster_jaccard
+from echochamber.metrics.audience import instance_count, potential_impressions, voices
+from echochamber.metrics.boundary import conductance, ei_index, node_expansion, openness
+from echochamber.metrics.cascades import cascade_stats
+from echochamber.metrics.communities import community_stats
+from echochamber.metrics.mixing import core_assortativity, gini, top_share
+from echochamber.metrics.nulls import null_models
+from echochamber.metrics.reach import bridges, hop_distances, hop_profile, mean_hop
+from echochamber.models import Node
+
+__all__ = ["SnapshotInput", "bridges", "hop_distances", "snapshot"]
+
+
+@dataclass(frozen=True)
+class SnapshotInput:
+    """Everything a week's snapshot needs; the caller reads it from the store."""
+
+    G: nx.DiGraph
+    core: frozenset[Node]
+    tagged_posts_by_author: Mapping[Node, int] = field(default_factory=dict)
+    conversation_posts_by_author: Mapping[Node, int] = field(default_factory=dict)
+    trees: Sequence[ConversationTree] = ()
+    followers: Mapping[Node, int] = field(default_factory=dict)
+    seen_before: frozenset[Node] = frozenset()
+    first_seen_in_window: frozenset[Node] = frozenset()
+    instance_of: Mapping[Node, str | None] = field(default_factory=dict)
+    previous_core: frozenset[Node] | None = None
+
+
+def _share(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> dict[str, Any]:
+    """Every headline metric of METRICS.md, JSON-safe (``None`` where undefined, never NaN).
+
+    Examples
+    --------
+    >>> s = snapshot(SnapshotInput(G=nx.DiGraph(), core=frozenset()), null_samples=0)
+    >>> s["participants"], s["ei_index"], s["hop_profile"]
+    (0, None, {'1': 0, '2': 0, '3+': 0, 'unreached': 0})
+    """
+    G, C = inp.G, set(inp.core)
+    tagged = {a: n for a, n in inp.tagged_posts_by_author.items() if n > 0}
+    conv = {a: n for a, n in inp.conversation_posts_by_author.items() if n > 0}
+    participants = set(G.nodes) | set(tagged) | set(conv)
+    outside = participants - C
+    conv_total = sum(conv.values())
+    conv_outside = sum(n for a, n in conv.items() if a not in C)
+    in_open, out_open = openness(G, C)
+    touched, expansion = node_expansion(G, C & set(G.nodes) if C else C)
+    new, returning = voices(participants, C, inp.first_seen_in_window, inp.seen_before)
+    m: dict[str, Any] = {
+        "posts": sum(tagged.values()),
+        "conversation_posts": conv_total,
+        "participants": len(participants),
+        "core_size": len(C),
+        "core_active": len(C & participants),
+        "outside_participants": len(outside),
+        "outside_share": _share(len(outside), len(participants)),
+        "outside_post_share": _share(conv_outside, conv_total),
+        "top10_share": top_share(tagged, 10),
+        "gini_posts": gini(tagged.values()),
+        "ei_index": ei_index(G, C),
+        "in_openness": in_open,
+        "out_openness": out_open,
+        "conductance": conductance(G, C),
+        "outsiders_touched": touched,
+        "node_expansion": _share(touched, len(C)),
+        "hop_profile": hop_profile(G, C, participants),
+        "mean_hop": mean_hop(G, C),
+        "core_assortativity": core_assortativity(G, C),
+        "potential_impressions": potential_impressions(tagged, inp.followers),
+        "outside_impressions": potential_impressions(tagged, inp.followers, only=outside),
+        "new_voices": new,
+        "returning_voices": returning,
+        "instances": instance_count(participants, inp.instance_of),
+        "roster_jaccard": roster_jaccard(C, inp.previous_core),
+    }
+    del expansion
+    m.update(cascade_stats(inp.trees, C))
+    m.update(community_stats(G, C, seed=seed))
+    m.update(
+        null_models(
+            G,
+            C,
+            samples=null_samples,
+            seed=seed,
+            observed={k: m[k] for k in ("ei_index", "conductance", "core_assortativity")},
+        )
+    )
+    return m
