@@ -122,7 +122,8 @@ def compute(
         conv_posts: Counter[int] = Counter()
         for t in wk.trees:
             conv_posts.update(t.author.values())
-        participants = set(wk.G.nodes) | set(wk.tagged_posts) | set(conv_posts)
+        actors = {u for u, d in wk.G.out_degree() if d > 0}
+        participants = actors | set(wk.tagged_posts) | set(conv_posts)
         first = gd.first_active(conn, sorted(participants))
         prev_keys = _previous_core(conn, window, scope, settings.core.policy)
     keys = {i: wk.info.get(i, {}).get("key") for i in participants | set(wk.core)}

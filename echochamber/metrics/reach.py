@@ -61,7 +61,8 @@ def hop_profile(
 ) -> dict[str, int]:
     """Outsiders by hop distance from the core: ``{"1", "2", "3+", "unreached"}``.
 
-    Participants outside G (posted, no ties) count as unreached.
+    ``participants`` (default: the nodes of G) are the accounts counted; those outside G
+    (posted, no ties) count as unreached.
 
     Examples
     --------
@@ -72,7 +73,7 @@ def hop_profile(
     """
     C = set(core)
     dist = hop_distances(G, C)
-    people = set(G.nodes) | set(participants or ())
+    people = set(G.nodes) if participants is None else set(participants)
     prof = {"1": 0, "2": 0, "3+": 0, "unreached": 0}
     for n in people - C:
         d = dist.get(n)

@@ -45,6 +45,9 @@ def _share(part: float, whole: float) -> float | None:
 def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> dict[str, Any]:
     """Every headline metric of METRICS.md, JSON-safe (``None`` where undefined, never NaN).
 
+    Participants are the accounts that acted in the window (an out-tie in G) or wrote a post
+    counted in it; an account that was only acted upon is in G but did not participate.
+
     Examples
     --------
     >>> s = snapshot(SnapshotInput(G=nx.DiGraph(), core=frozenset()), null_samples=0)
@@ -54,7 +57,8 @@ def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> d
     G, C = inp.G, set(inp.core)
     tagged = {a: n for a, n in inp.tagged_posts_by_author.items() if n > 0}
     conv = {a: n for a, n in inp.conversation_posts_by_author.items() if n > 0}
-    participants = set(G.nodes) | set(tagged) | set(conv)
+    actors = {u for u, d in G.out_degree() if d > 0}
+    participants = actors | set(tagged) | set(conv)
     outside = participants - C
     conv_total = sum(conv.values())
     conv_outside = sum(n for a, n in conv.items() if a not in C)
