@@ -35,7 +35,9 @@ def account_profile(engine: Engine, handle: str, window: Window, scope: str) -> 
     aid = _account_id(engine, handle)
     T, P, E = InteractionRow, PostRow, EdgeWeekRow
     with engine.connect() as conn:
-        acc = conn.execute(select(AccountRow).where(AccountRow.id == aid)).scalar_one()
+        acc = (
+            conn.execute(select(AccountRow.__table__).where(AccountRow.id == aid)).mappings().one()
+        )
         ties: dict[str, Counter[str]] = {"out": Counter(), "in": Counter()}
         for col, direction in ((T.actor_id, "out"), (T.target_id, "in")):
             stmt = select(T.kind, func.count()).where(
@@ -57,17 +59,17 @@ def account_profile(engine: Engine, handle: str, window: Window, scope: str) -> 
         for created in posts:
             monday = (created - timedelta(days=created.weekday())).date()
             weekly.setdefault(str(monday), {"posts": 0, "interactions": 0})["posts"] += 1
-    first = min(filter(None, [span[0], acc.first_seen]))
-    last = max(filter(None, [span[1], acc.last_seen]))
+    first = min(filter(None, [span[0], acc["first_seen"]]))
+    last = max(filter(None, [span[1], acc["last_seen"]]))
     return {
         "id": aid,
-        "handle": acc.handle or acc.key,
-        "key": acc.key,
-        "display_name": acc.display_name,
-        "platform": acc.platform,
-        "instance": acc.instance,
-        "followers": acc.followers or 0,
-        "bot": acc.bot,
+        "handle": acc["handle"] or acc["key"],
+        "key": acc["key"],
+        "display_name": acc["display_name"],
+        "platform": acc["platform"],
+        "instance": acc["instance"],
+        "followers": acc["followers"] or 0,
+        "bot": acc["bot"],
         "first_seen": first.isoformat(),
         "last_seen": last.isoformat(),
         "ties": {d: {k: ties[d].get(k, 0) for k in KINDS} for d in ("out", "in")},

@@ -73,8 +73,7 @@ def test_karate_main_core() -> None:
 
 def test_karate_louvain_reaches_the_optimum() -> None:
     G = karate()
-    best = max(modularity(G, louvain(G, seed=s, weight=None), weight=None) or 0
-               for s in range(20))
+    best = max(modularity(G, louvain(G, seed=s, weight=None), weight=None) or 0 for s in range(20))
     assert best == pytest.approx(0.4197896120973046, abs=1e-9)
 
 
@@ -87,8 +86,16 @@ def test_star_and_path_virality(n: int) -> None:
 
 
 def test_reference_tree() -> None:
-    t = build_trees([("r", None, 1, "root"), ("a", "r", 2, "reply"), ("b", "r", 3, "reply"),
-                     ("c", "r", 4, "reply"), ("d", "c", 5, "reply"), ("e", "d", 6, "reply")])[0]
+    t = build_trees(
+        [
+            ("r", None, 1, "root"),
+            ("a", "r", 2, "reply"),
+            ("b", "r", 3, "reply"),
+            ("c", "r", 4, "reply"),
+            ("d", "c", 5, "reply"),
+            ("e", "d", 6, "reply"),
+        ]
+    )[0]
     assert wiener_index(t) == 32
     assert structural_virality(t) == pytest.approx(2.133333, abs=1e-6)
     assert tree_depth(t) == 3
@@ -127,27 +134,43 @@ def test_directed_boundary_is_not_networkx_conductance() -> None:
 
 # ---------------------------------------------------------------------------- properties
 
-edges = st.lists(st.tuples(st.integers(0, 14), st.integers(0, 14),
-                           st.sampled_from(["reply", "mention", "boost", "quote", "favourite"]),
-                           st.integers(1, 3)), max_size=60)
+edges = st.lists(
+    st.tuples(
+        st.integers(0, 14),
+        st.integers(0, 14),
+        st.sampled_from(["reply", "mention", "boost", "quote", "favourite"]),
+        st.integers(1, 3),
+    ),
+    max_size=60,
+)
 cores = st.sets(st.integers(0, 14), max_size=8)
 
 
 def week(rows: list[tuple[int, int, str, int]], core: set[int]) -> dict[str, object]:
     G = build_graph([(a, b, k, n, 0) for a, b, k, n in rows])
-    return snapshot(SnapshotInput(G=G, core=frozenset(core),
-                                  tagged_posts_by_author={a: 1 for a, *_ in rows}),
-                    null_samples=5)
+    return snapshot(
+        SnapshotInput(G=G, core=frozenset(core), tagged_posts_by_author={a: 1 for a, *_ in rows}),
+        null_samples=5,
+    )
 
 
 @settings(max_examples=60, deadline=None)
 @given(edges, cores)
-def test_shares_and_indices_are_bounded(rows: list[tuple[int, int, str, int]],
-                                        core: set[int]) -> None:
+def test_shares_and_indices_are_bounded(
+    rows: list[tuple[int, int, str, int]], core: set[int]
+) -> None:
     m = week(rows, core)
     json.dumps(m, allow_nan=False)
-    for key in ("outside_share", "outside_post_share", "top10_share", "conductance",
-                "escaped_share", "in_openness", "out_openness", "detached_outsider_share"):
+    for key in (
+        "outside_share",
+        "outside_post_share",
+        "top10_share",
+        "conductance",
+        "escaped_share",
+        "in_openness",
+        "out_openness",
+        "detached_outsider_share",
+    ):
         v = m[key]
         assert v is None or 0 <= v <= 1 + 1e-12, (key, v)
     assert m["ei_index"] is None or -1 <= m["ei_index"] <= 1
@@ -158,16 +181,26 @@ def test_shares_and_indices_are_bounded(rows: list[tuple[int, int, str, int]],
 
 @settings(max_examples=40, deadline=None)
 @given(edges, cores)
-def test_relabelling_changes_nothing(rows: list[tuple[int, int, str, int]],
-                                     core: set[int]) -> None:
+def test_relabelling_changes_nothing(rows: list[tuple[int, int, str, int]], core: set[int]) -> None:
     def relabel(x: int) -> str:
         return f"acct-{(x * 7 + 3) % 15}"
 
     a = week(rows, core)
-    b = week([(relabel(x), relabel(y), k, n) for x, y, k, n in rows],  # type: ignore[misc]
-             {relabel(c) for c in core})  # type: ignore[arg-type]
-    for key in ("participants", "outside_share", "ei_index", "conductance", "hop_profile",
-                "mean_hop", "core_assortativity", "outsiders_touched", "posts"):
+    b = week(
+        [(relabel(x), relabel(y), k, n) for x, y, k, n in rows],  # type: ignore[misc]
+        {relabel(c) for c in core},
+    )  # type: ignore[arg-type]
+    for key in (
+        "participants",
+        "outside_share",
+        "ei_index",
+        "conductance",
+        "hop_profile",
+        "mean_hop",
+        "core_assortativity",
+        "outsiders_touched",
+        "posts",
+    ):
         x, y = a[key], b[key]
         if isinstance(x, float):
             assert y == pytest.approx(x), key
@@ -177,8 +210,9 @@ def test_relabelling_changes_nothing(rows: list[tuple[int, int, str, int]],
 
 @settings(max_examples=40, deadline=None)
 @given(edges, cores, st.integers(0, 14))
-def test_an_outside_reply_never_lowers_outside_share(rows: list[tuple[int, int, str, int]],
-                                                     core: set[int], target: int) -> None:
+def test_an_outside_reply_never_lowers_outside_share(
+    rows: list[tuple[int, int, str, int]], core: set[int], target: int
+) -> None:
     before = week(rows, core)["outside_share"]
     after = week([*rows, (99, target, "reply", 1)], core)["outside_share"]
     assert after is not None
