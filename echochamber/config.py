@@ -69,6 +69,11 @@ class MastodonSource:
     since: date | None = None
     token_env: str | None = None
 
+    def __post_init__(self) -> None:
+        norm = tuple(dict.fromkeys(_norm_tag(t) for t in self.tags))
+        object.__setattr__(self, "tags", norm)
+        object.__setattr__(self, "instance", self.instance.rstrip("/"))
+
     @property
     def token(self) -> str | None:
         return os.environ.get(self.token_env) if self.token_env else None

@@ -11,8 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from echochamber.graph.build import build_graph
-from echochamber.graph.conversations import build_trees, structural_virality, tree_depth
-from echochamber.graph.conversations import wiener_index
+from echochamber.graph.conversations import (
+    build_trees,
+    structural_virality,
+    tree_depth,
+    wiener_index,
+)
 from echochamber.graph.core import core_numbers, kcore_roster, top_active
 from echochamber.metrics.audience import potential_impressions
 from echochamber.metrics.boundary import boundary, conductance, ei_index, node_expansion

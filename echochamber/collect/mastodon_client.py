@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 PAGING_LIMIT = 300
 PAGING_WINDOW = 15 * 60.0
+MAX_429 = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,8 @@ class MastodonClient:
     def call(self, what: str, fn: Callable[[], Any], *, paging: bool = False) -> RawResponse | None:
         """Run one Mastodon.py call with retries; ``None`` when the object is gone (404)."""
         last_error = ""
-        for attempt in range(self.max_retries + 1):
+        attempt = limited = 0
+        while attempt <= self.max_retries:
             self._before(paging)
             self.requests += 1
             self._last = None
@@ -154,8 +156,15 @@ class MastodonClient:
                     "check the token variable named by token_env"
                 ) from None
             except MastodonRatelimitError:
+                # a 429 is not a failure of the server: wait for the reset, up to a bound
+                limited += 1
+                if limited > MAX_429:
+                    raise RateLimited(
+                        f"{self.instance}: {what}: {limited} rate-limit answers "
+                        "in a row; the next run resumes from the cursor"
+                    ) from None
                 reset = self.api.ratelimit_reset
-                wait = (reset - self.clock()) if reset else self._backoff(attempt) + 1
+                wait = (reset - self.clock()) if reset else self._backoff(limited) + 1
                 last_error = "429 rate limited"
                 self._wait(max(wait, 0.5), "429 rate limited")
                 continue
@@ -180,6 +189,7 @@ class MastodonClient:
                     delay,
                 )
                 self.sleep(delay)
+            attempt += 1
         raise SourceUnavailable(
             f"{self.instance}: {what} kept failing after {self.max_retries} retries: {last_error}"
         )

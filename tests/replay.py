@@ -1,0 +1,151 @@
+"""Serve recorded HTTP interactions (VCR cassettes) from a real server on loopback.
+
+Both cassette dialects of ../shared/fixtures are read: rtoot's R ``vcr`` (``http_interactions``,
+``status`` an int) and Python VCR.py (``interactions``, ``status.code``).  A request matches a
+recording by method, path and the paging parameters (``max_id``, ``min_id``, ``since_id``);
+other parameters (``limit``, ``local``...) are ignored.  ``Link`` headers are rewritten to point
+at this server; a timeline request nobody recorded answers ``[]`` (the end of the timeline),
+anything else unrecorded 404.  ``fail_next`` queues forced responses (e.g. a 429) for a path.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import yaml
+
+PAGING = ("max_id", "min_id", "since_id")
+DROP = {
+    "content-encoding",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "date",
+    "server",
+    "vary",
+    "set-cookie",
+}
+
+
+@dataclass
+class Recording:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def _key(method: str, url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    parts = urlsplit(url)
+    params = tuple(sorted((k, v) for k, v in parse_qsl(parts.query) if k in PAGING))
+    return method.upper(), parts.path.rstrip("/"), params
+
+
+def _flat_headers(raw: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for k, v in (raw or {}).items():
+        if isinstance(v, list):
+            v = v[0] if v else ""
+        out[str(k)] = str(v)
+    return out
+
+
+def load_cassette(
+    path: Path,
+) -> list[tuple[tuple[str, str, tuple[tuple[str, str], ...]], Recording, str]]:
+    """(match key, recording, original host) for every interaction of a cassette."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items = data.get("http_interactions") or data.get("interactions") or []
+    out = []
+    for it in items:
+        req, resp = it["request"], it["response"]
+        status = resp["status"]
+        code = status if isinstance(status, int) else int(status.get("code", 200))
+        body = resp.get("body", {}).get("string", "")
+        raw = body.encode() if isinstance(body, str) else bytes(body or b"")
+        host = "{0.scheme}://{0.netloc}".format(urlsplit(req["uri"]))
+        out.append(
+            (
+                _key(req["method"], req["uri"]),
+                Recording(code, _flat_headers(resp.get("headers", {})), raw),
+                host,
+            )
+        )
+    return out
+
+
+@dataclass
+class ReplayServer:
+    recordings: dict[tuple[str, str, tuple[tuple[str, str], ...]], Recording] = field(
+        default_factory=dict
+    )
+    hosts: set[str] = field(default_factory=set)
+    requests: list[str] = field(default_factory=list)
+    forced: dict[str, list[Recording]] = field(default_factory=dict)
+    base_url: str = ""
+
+    def add(self, path: Path) -> None:
+        for key, rec, host in load_cassette(path):
+            self.recordings.setdefault(key, rec)
+            self.hosts.add(host)
+
+    def fail_next(self, path: str, status: int, headers: dict[str, str] | None = None) -> None:
+        self.forced.setdefault(path, []).append(
+            Recording(status, headers or {}, json.dumps({"error": "forced"}).encode())
+        )
+
+    def answer(self, method: str, url: str) -> Recording:
+        self.requests.append(url)
+        path = urlsplit(url).path.rstrip("/")
+        if self.forced.get(path):
+            return self.forced[path].pop(0)
+        rec = self.recordings.get(_key(method, url))
+        if rec is not None:
+            return rec
+        if "/timelines/" in path:
+            return Recording(200, {"Content-Type": "application/json"}, b"[]")
+        return Recording(404, {"Content-Type": "application/json"}, b'{"error":"Not recorded"}')
+
+    def rewrite(self, value: str) -> str:
+        for host in self.hosts:
+            value = value.replace(host, self.base_url)
+        return value
+
+
+@contextmanager
+def serve(*cassettes: Path) -> Iterator[ReplayServer]:
+    replay = ReplayServer()
+    for c in cassettes:
+        replay.add(c)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            rec = replay.answer("GET", self.path)
+            self.send_response(rec.status)
+            for k, v in rec.headers.items():
+                if k.lower() not in DROP:
+                    self.send_header(k, replay.rewrite(v) if k.lower() == "link" else v)
+            self.send_header("Content-Length", str(len(rec.body)))
+            self.end_headers()
+            self.wfile.write(rec.body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    replay.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield replay
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
