@@ -225,10 +225,8 @@ def test_mastodon_py_paging_cassettes(engine: Engine, cassette: str) -> None:
 
 def test_replayed_429_then_success(engine: Engine) -> None:
     path = fixture_path("mastodon_py_cassettes", "test_fetch_remaining.yaml")
-    tag = (
-        bodies(path)[-1]
-        and [b for b in bodies(path) if isinstance(b, list)][0][0]["tags"][0]["name"]
-    )
+    first_page = next(b for b in bodies(path) if isinstance(b, list))
+    tag = first_page[0]["tags"][0]["name"]
     waits: list[float] = []
     with serve(path) as replay:
         replay.fail_next(f"/api/v1/timelines/tag/{tag}", 429)
