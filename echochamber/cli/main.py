@@ -54,26 +54,28 @@ def cli(
 
 
 def _register() -> None:
-    from echochamber.cli import collect_cmds, config_cmds
+    from echochamber.cli import (
+        collect_cmds,
+        config_cmds,
+        demo_cmds,
+        graph_cmds,
+        metrics_cmds,
+        run_cmds,
+        sim_cmds,
+    )
 
-    for module in (collect_cmds, config_cmds):
+    modules: list[Any] = [
+        collect_cmds,
+        config_cmds,
+        metrics_cmds,
+        graph_cmds,
+        run_cmds,
+        sim_cmds,
+        demo_cmds,
+    ]
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
-    try:
-        from echochamber.cli import graph_cmds, metrics_cmds
-
-        for module in (metrics_cmds, graph_cmds):  # type: ignore[assignment]
-            for command in module.COMMANDS:
-                cli.add_command(command)
-    except ImportError:  # pragma: no cover - during partial installs
-        pass
-    try:
-        from echochamber.cli import run_cmds
-
-        for command in run_cmds.COMMANDS:
-            cli.add_command(command)
-    except ImportError:  # pragma: no cover
-        pass
 
 
 _register()

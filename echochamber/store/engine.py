@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from echochamber.config import mask_url
 from echochamber.errors import StoreError
@@ -44,7 +44,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 parent = Path(path).expanduser().resolve().parent
                 if not parent.is_dir():
                     raise StoreError(f"store.url {url}: folder {parent} does not exist")
-            engine = create_engine(url, poolclass=NullPool, **kwargs)
+            memory = not path or path == ":memory:"
+            pool: Any = StaticPool if memory else NullPool
+            extra = {"connect_args": {"check_same_thread": False}} if memory else {}
+            engine = create_engine(url, poolclass=pool, **extra, **kwargs)
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True, **kwargs)

@@ -1,0 +1,72 @@
+"""The weekly email: subject with the headline, text and HTML parts, the chart inline."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from echochamber.report.chart import trend_chart_png
+from echochamber.report.data import ReportData, fmt_delta
+from echochamber.report.html import render_html
+from echochamber.report.text import render_text
+
+
+def subject(data: ReportData) -> str:
+    """``#hcsm week 47: 38% of participants outside the core, +4 pts``.
+
+    >>> d = ReportData("#hcsm", "2026-W47", [("2026-W46", {"outside_share": 0.34}),
+    ...                                      ("2026-W47", {"outside_share": 0.38})])
+    >>> subject(d)
+    '#hcsm week 47: 38% of participants outside the core, +4 pts'
+    """
+    week = data.week_label.split("W")[-1].lstrip("0") or data.week_label
+    share = data.current.get("outside_share")
+    if not isinstance(share, int | float):
+        return f"{data.tag_label} week {week}: no participants this week"
+    delta = data.delta("outside_share")
+    change = (
+        ""
+        if delta is None
+        else ", " + fmt_delta("outside_share", round(delta)).replace(".0 pts", " pts")
+    )
+    return (
+        f"{data.tag_label} week {week}: {100 * share:.0f}% of participants outside the core{change}"
+    )
+
+
+def build_message(data: ReportData, sender: str, recipients: list[str]) -> EmailMessage:
+    """multipart/alternative (text, HTML) with the chart as an inline related PNG."""
+    msg = EmailMessage()
+    msg["Subject"] = subject(data)
+    msg["From"] = sender
+    msg["To"] = ", ".join(recipients)
+    msg["Date"] = formatdate(localtime=False)
+    domain = sender.rsplit("@", 1)[-1] if "@" in sender else "echochamber.local"
+    msg["Message-ID"] = make_msgid("echochamber", domain=domain)
+    msg.set_content(render_text(data))
+    cid = make_msgid("trend", domain=domain)
+    chart = trend_chart_png(data.history) if data.history else None
+    msg.add_alternative(render_html(data, chart_cid=cid[1:-1] if chart else None), subtype="html")
+    if chart:
+        html_part: Any = msg.get_payload()[1]  # type: ignore[index]
+        html_part.add_related(chart, maintype="image", subtype="png", cid=cid, filename="trend.png")
+    return msg
+
+
+def write_preview(msg: EmailMessage, path: Path) -> None:
+    """Write the message as ``.eml``, or its HTML part (chart inlined as data:) otherwise."""
+    if path.suffix.lower() == ".eml":
+        path.write_bytes(bytes(msg))
+        return
+    import base64
+
+    html_part = msg.get_body(("html",))
+    html = html_part.get_content() if html_part else ""
+    for part in msg.walk():
+        cid = part.get("Content-ID")
+        if cid and part.get_content_type() == "image/png":
+            data = base64.b64encode(part.get_payload(decode=True)).decode()  # type: ignore[arg-type]
+            html = html.replace(f"cid:{cid[1:-1]}", f"data:image/png;base64,{data}")
+    path.write_text(html, encoding="utf-8")

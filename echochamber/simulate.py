@@ -1,0 +1,302 @@
+"""A generative model of a hashtag community with a known core, for the demo, tests, benchmarks.
+
+Accounts are a core (the regulars) and a periphery.  Activity is heavy-tailed (log-normal
+weights that drift from week to week).  Every tagged post draws replies (nested, mostly
+untagged), boosts, favourites, quotes and extra mentions; whoever acts is drawn from the
+author's own group, or from the other group with probability ``mixing``.  With ``mixing = 0``
+the core only ever hears from the core: nothing beyond it is reached.
+
+Output is Mastodon Status JSON, as an API would serve it, written into the store through the
+same code path as an import (normalise, then store a batch per transaction).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from echochamber.collect.normalize_mastodon import normalize_actors, normalize_statuses
+from echochamber.models import Batch, Post
+from echochamber.store.ingest import store_batch
+
+Status = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SimParams:
+    core_size: int = 100
+    periphery_size: int = 2000
+    weeks: int = 12
+    posts_per_week: int = 500
+    mixing: float = 0.3
+    core_post_share: float = 0.7
+    reply_rate: float = 0.8
+    max_depth: int = 6
+    boost_rate: float = 0.6
+    favourite_rate: float = 1.2
+    mention_rate: float = 0.2
+    quote_rate: float = 0.05
+    drift: float = 0.15
+    seed: int = 0
+    tag: str = "hcsm"
+    start: datetime = datetime(2026, 9, 7, tzinfo=UTC)
+    instances: tuple[str, ...] = ("med.example", "health.example", "social.example")
+    served_by: str = "https://sim.example"
+
+
+@dataclass
+class SimSummary:
+    statuses: int = 0
+    tagged: int = 0
+    boosts: int = 0
+    favourites: int = 0
+    weeks: int = 0
+    core_keys: frozenset[str] = frozenset()
+    core_handles: tuple[str, ...] = ()
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class Community:
+    """The accounts and their drifting activity."""
+
+    def __init__(self, p: SimParams) -> None:
+        self.p = p
+        self.rng = random.Random(p.seed)
+        n = p.core_size + p.periphery_size
+        self.accounts = [self._account(i) for i in range(n)]
+        self.core = list(range(p.core_size))
+        self.periphery = list(range(p.core_size, n))
+        self.weight = [self.rng.lognormvariate(0, 1.0) for _ in range(n)]
+        self.next_id = 10_000_000
+
+    def _account(self, i: int) -> dict[str, Any]:
+        inst = self.p.instances[i % len(self.p.instances)]
+        name = f"{'core' if i < self.p.core_size else 'user'}{i}"
+        followers = int(self.rng.paretovariate(1.2) * (200 if i < self.p.core_size else 30))
+        return {
+            "id": str(i + 1),
+            "username": name,
+            "acct": f"{name}@{inst}",
+            "url": f"https://{inst}/@{name}",
+            "display_name": name.title(),
+            "followers_count": followers,
+            "following_count": 100,
+            "bot": False,
+        }
+
+    def drift(self) -> None:
+        s = self.p.drift
+        self.weight = [w * math.exp(self.rng.gauss(-s * s / 2, s)) for w in self.weight]
+
+    def pick(self, group: list[int], exclude: int | None = None) -> int:
+        for _ in range(5):
+            a = self.rng.choices(group, weights=[self.weight[i] for i in group])[0]
+            if a != exclude:
+                return a
+        return group[0] if group[0] != exclude else group[-1]
+
+    def responder(self, author: int) -> int:
+        own, other = (
+            (self.core, self.periphery)
+            if author < self.p.core_size
+            else (self.periphery, self.core)
+        )
+        group = other if other and self.rng.random() < self.p.mixing else own
+        return self.pick(group, exclude=author)
+
+    def new_id(self) -> str:
+        self.next_id += 1
+        return str(self.next_id)
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    limit, k, prod = math.exp(-lam), 0, rng.random()
+    while prod > limit:
+        k += 1
+        prod *= rng.random()
+    return k
+
+
+def _status(
+    c: Community,
+    author: int,
+    when: datetime,
+    text: str,
+    *,
+    tags: tuple[str, ...] = (),
+    parent: Status | None = None,
+    mentions: tuple[int, ...] = (),
+    quote: Status | None = None,
+) -> Status:
+    acc = c.accounts[author]
+    sid = c.new_id()
+    host = acc["url"].split("/")[2]
+    return {
+        "id": sid,
+        "uri": f"https://{host}/users/{acc['username']}/statuses/{sid}",
+        "url": f"{acc['url']}/{sid}",
+        "created_at": when.isoformat(),
+        "account": acc,
+        "content": f"<p>{text}</p>",
+        "visibility": "public",
+        "language": "en",
+        "in_reply_to_id": parent["id"] if parent else None,
+        "in_reply_to_account_id": parent["account"]["id"] if parent else None,
+        "tags": [{"name": t} for t in tags],
+        "mentions": [
+            {
+                "id": c.accounts[m]["id"],
+                "username": c.accounts[m]["username"],
+                "acct": c.accounts[m]["acct"],
+                "url": c.accounts[m]["url"],
+            }
+            for m in dict.fromkeys(mentions)
+        ],
+        "reblog": None,
+        "quote": {"state": "accepted", "quoted_status": quote} if quote else None,
+        "replies_count": 0,
+        "reblogs_count": 0,
+        "favourites_count": 0,
+    }
+
+
+@dataclass
+class WeekOutput:
+    """One week's statuses (roots, replies, quotes, boosts) and favourites per post."""
+
+    statuses: list[Status]
+    favourites: list[tuple[Status, list[dict[str, Any]]]]
+
+
+def _thread(
+    c: Community, root: Status, author: int, when: datetime, depth: int, out: list[Status]
+) -> None:
+    if depth >= c.p.max_depth:
+        return
+    lam = c.p.reply_rate * (0.6**depth)
+    for _ in range(_poisson(c.rng, lam)):
+        who = c.responder(author)
+        later = when + timedelta(minutes=c.rng.randint(5, 600))
+        extra = [c.responder(who)] if c.rng.random() < c.p.mention_rate else []
+        tagged = (c.p.tag,) if c.rng.random() < 0.15 else ()
+        reply = _status(
+            c,
+            who,
+            later,
+            f"@{c.accounts[author]['username']} good point",
+            tags=tagged,
+            parent=root,
+            mentions=(author, *extra),
+        )
+        out.append(reply)
+        _thread(c, reply, who, later, depth + 1, out)
+
+
+def week(c: Community, index: int) -> WeekOutput:
+    """Generate week ``index`` (0-based from ``start``)."""
+    p = c.p
+    start = p.start + timedelta(weeks=index)
+    statuses: list[Status] = []
+    favs: list[tuple[Status, list[dict[str, Any]]]] = []
+    for _ in range(p.posts_per_week):
+        group = c.core if (c.rng.random() < p.core_post_share or not c.periphery) else c.periphery
+        author = c.pick(group)
+        when = start + timedelta(seconds=c.rng.randrange(0, 6 * 86400))
+        extra = [c.responder(author)] if c.rng.random() < p.mention_rate else []
+        root = _status(
+            c, author, when, f"thoughts on #{p.tag} today", tags=(p.tag,), mentions=tuple(extra)
+        )
+        statuses.append(root)
+        _thread(c, root, author, when, 0, statuses)
+        for _ in range(_poisson(c.rng, p.boost_rate)):
+            who = c.responder(author)
+            sid = c.new_id()
+            acc = c.accounts[who]
+            statuses.append(
+                {
+                    "id": sid,
+                    "uri": f"{acc['url']}/{sid}/activity",
+                    "created_at": (when + timedelta(hours=1)).isoformat(),
+                    "account": acc,
+                    "content": "",
+                    "reblog": root,
+                    "tags": [],
+                    "mentions": [],
+                }
+            )
+        for _ in range(_poisson(c.rng, p.quote_rate)):
+            who = c.responder(author)
+            statuses.append(_status(c, who, when + timedelta(hours=2), "worth reading", quote=root))
+        fans = {c.responder(author) for _ in range(_poisson(c.rng, p.favourite_rate))}
+        if fans:
+            favs.append((root, [c.accounts[f] for f in sorted(fans)]))
+    c.drift()
+    return WeekOutput(statuses, favs)
+
+
+def generate(p: SimParams) -> Iterator[WeekOutput]:
+    """Every week of the simulation, one at a time (bounded memory)."""
+    c = Community(p)
+    for i in range(p.weeks):
+        yield week(c, i)
+
+
+def core_of(p: SimParams) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The known core: account keys and handles."""
+    c = Community(p)
+    accs = [c.accounts[i] for i in c.core]
+    return frozenset(a["url"] for a in accs), tuple(a["acct"] for a in accs)
+
+
+def populate(
+    engine: Engine,
+    p: SimParams,
+    *,
+    chunk: int = 2000,
+    progress: Callable[[str, int], None] | None = None,
+) -> SimSummary:
+    """Write the simulated community into the store, ``chunk`` statuses per transaction."""
+    keys, handles = core_of(p)
+    summary = SimSummary(core_keys=keys, core_handles=handles)
+    now = p.start + timedelta(weeks=p.weeks)
+    for w in generate(p):
+        summary.weeks += 1
+        for i in range(0, len(w.statuses), chunk):
+            page = w.statuses[i : i + chunk]
+            batch = normalize_statuses(page, instance=p.served_by, tracked=(p.tag,))
+            with engine.begin() as conn:
+                store_batch(conn, batch, now=now)
+            summary.statuses += len(page)
+            summary.tagged += sum(
+                1
+                for s in page
+                if any(t["name"] == p.tag for t in s["tags"]) and s.get("reblog") is None
+            )
+            summary.boosts += sum(1 for s in page if s.get("reblog"))
+            if progress:
+                progress("statuses", len(page))
+        accounts: list[Any] = []
+        ties: list[Any] = []
+        for root, fans in w.favourites:
+            post = Post(
+                "mastodon",
+                root["uri"],
+                root["id"],
+                root["account"]["url"],
+                datetime.fromisoformat(root["created_at"]),
+            )
+            b = normalize_actors(fans, post, "favourite", instance=p.served_by)
+            accounts.extend(b.accounts)
+            ties.extend(b.interactions)
+            summary.favourites += len(fans)
+        with engine.begin() as conn:
+            store_batch(conn, Batch(tuple(accounts), (), tuple(ties)), now=now)
+    return summary
