@@ -87,7 +87,7 @@ def build(
 def _delivery(engine: Engine, week: str, recipients: str) -> Any:
     with engine.connect() as conn:
         return conn.execute(
-            select(DeliveryRow).where(
+            select(DeliveryRow.__table__).where(
                 DeliveryRow.week == week, DeliveryRow.recipients == recipients
             )
         ).first()
@@ -117,8 +117,8 @@ def send_weekly_report(
         if not got:
             return Delivery(window.label, recipients, "busy")
         row = _delivery(ctx.engine, window.label, key)
-        if row is not None and row[0].status == "sent" and not force:
-            return Delivery(window.label, recipients, "already-sent", row[0].message_id)
+        if row is not None and row.status == "sent" and not force:
+            return Delivery(window.label, recipients, "already-sent", row.message_id)
         table: Any = DeliveryRow.__table__
         with ctx.engine.begin() as conn:
             ins = dialect_insert(conn, table).values(
@@ -171,19 +171,21 @@ def _mark(
 def deliveries(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = (
-            conn.execute(select(DeliveryRow).order_by(DeliveryRow.updated_at.desc()).limit(limit))
-            .scalars()
+            conn.execute(
+                select(DeliveryRow.__table__).order_by(DeliveryRow.updated_at.desc()).limit(limit)
+            )
+            .mappings()
             .all()
         )
     return [
         {
-            "week": r.week,
-            "recipients": r.recipients,
-            "status": r.status,
-            "attempts": r.attempts,
-            "error": r.error,
-            "message_id": r.message_id,
-            "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+            "week": r["week"],
+            "recipients": r["recipients"],
+            "status": r["status"],
+            "attempts": r["attempts"],
+            "error": r["error"],
+            "message_id": r["message_id"],
+            "sent_at": r["sent_at"].isoformat() if r["sent_at"] else None,
         }
         for r in rows
     ]

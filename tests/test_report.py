@@ -1,0 +1,155 @@
+"""The weekly report: rendering, hostile input, and delivery through a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from echochamber import measure, pipeline, reporting
+from echochamber.config import (
+    CoreSettings,
+    EmailSettings,
+    MetricsSettings,
+    ReportSettings,
+    Settings,
+)
+from echochamber.errors import ReportError
+from echochamber.models import Window
+from echochamber.report.data import ReportData
+from echochamber.report.email import build_message, subject, write_preview
+from echochamber.report.html import render_html
+from echochamber.report.smtp import send_message
+from echochamber.report.text import render_text
+from tests.smtpserver import PASSWORD, USER, smtp_server
+from tests.storebuild import MONDAY, graph_as_posts, handle
+
+HOSTILE = '<script>alert("x")</script>\x1b[31m[bold]boom[/bold]'
+
+
+def data(**kw: Any) -> ReportData:
+    history = [(f"2026-W{40 + i}", {"outside_share": 0.30 + 0.01 * i, "ei_index": -0.5 + 0.02 * i,
+                                    "conductance": 0.2, "participants": 100 + i, "posts": 50,
+                                    "hop_profile": {"1": 5, "2": 2, "3+": 1, "unreached": 3}})
+               for i in range(8)]
+    base = {"tag_label": "#hcsm", "week_label": "2026-W47", "history": history,
+            "conversations": [{"uri": "https://x.example/1", "author": HOSTILE, "size": 9,
+                               "outsiders": 4}],
+            "bridges": [{"handle": HOSTILE, "is_core": False, "reached": 3}],
+            "new_voices": [{"handle": "new@x.example", "display_name": HOSTILE, "posts": 1}]}
+    base.update(kw)
+    return ReportData(**base)
+
+
+def test_subject_has_the_headline() -> None:
+    assert subject(data()) == "#hcsm week 47: 37% of participants outside the core, +1 pts"
+    first = data(history=[("2026-W47", {"outside_share": 0.38})])
+    assert subject(first) == "#hcsm week 47: 38% of participants outside the core"
+
+
+def test_hostile_text_is_escaped_and_stripped() -> None:
+    html = render_html(data())
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    text = render_text(data())
+    assert "\x1b" not in text
+    assert "37.0%" in text and "37.0%" in html
+    assert "http://" not in html.replace("http://www.w3.org", "") and "<img" not in html
+
+
+def test_message_parts_and_inline_chart(tmp_path: Path) -> None:
+    msg = build_message(data(), "echo@x.example", ["a@x.example", "b@x.example"])
+    assert msg.get_content_type() == "multipart/alternative"
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    cid = re.search(r'src="cid:([^"]+)"', html)
+    assert cid
+    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0]["Content-ID"] == f"<{cid.group(1)}>"
+    assert images[0].get_payload(decode=True)[:8] == b"\x89PNG\r\n\x1a\n"
+    out = tmp_path / "r.html"
+    write_preview(msg, out)
+    assert "data:image/png;base64," in out.read_text()
+    eml = tmp_path / "r.eml"
+    write_preview(msg, eml)
+    assert eml.read_bytes().startswith(b"Subject:") or b"Subject:" in eml.read_bytes()[:500]
+
+
+@pytest.mark.parametrize("security", ["none", "starttls", "ssl"])
+def test_send_over_real_smtp_with_login(tmp_path: Path, security: str) -> None:
+    msg = build_message(data(), "echo@x.example", ["team@x.example"])
+    with smtp_server(tmp_path, security) as inbox:
+        send_message(msg, host="127.0.0.1" if security == "none" else "localhost",
+                     port=inbox.port, security=security, username=USER, password=PASSWORD,
+                     timeout=10, context=inbox.client_context)
+    assert len(inbox.messages) == 1
+    got = inbox.messages[0]
+    assert got["Subject"] == msg["Subject"]
+    assert inbox.envelopes[0][1] == ["team@x.example"]
+
+
+def test_wrong_password_and_closed_port(tmp_path: Path) -> None:
+    msg = build_message(data(), "echo@x.example", ["team@x.example"])
+    with smtp_server(tmp_path) as inbox:
+        with pytest.raises(ReportError) as err:
+            send_message(msg, host="127.0.0.1", port=inbox.port, security="none",
+                         username=USER, password="wrong-pw-123")
+        assert "wrong-pw-123" not in str(err.value) and "refused" in str(err.value)
+        port = inbox.port
+    with pytest.raises(ReportError, match="cannot connect"):
+        send_message(msg, host="127.0.0.1", port=port, security="none", timeout=2)
+
+
+def report_settings(port: int, recipients: tuple[str, ...] = ("team@x.example",)) -> Settings:
+    return Settings(
+        core=CoreSettings(policy="list", accounts=(handle(0), handle(1))),
+        metrics=MetricsSettings(null_samples=10),
+        report=ReportSettings(title="#hcsm", email=EmailSettings(
+            smtp_host="127.0.0.1", smtp_port=port, security="none", username=USER,
+            sender="echo@x.example", recipients=recipients, timeout=5)),
+    )
+
+
+def numbers(text: str) -> list[str]:
+    return re.findall(r"-?\d[\d,]*\.?\d*%?", text)
+
+
+def test_weekly_report_job_mails_once_and_retries(engine: Engine, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECHOCHAMBER_SMTP_PASSWORD", PASSWORD)
+    prev = MONDAY - timedelta(days=7)
+    graph_as_posts(engine, [(0, 1), (1, 0), (2, 0), (3, 2)], when=prev + timedelta(days=1))
+    graph_as_posts(engine, [(0, 1), (1, 0), (2, 0), (4, 1), (5, 4)], start_id=100)
+    now = MONDAY + timedelta(days=8)  # Tuesday of the next week: W47 is the closed week
+    ctx = pipeline.JobContext(engine=engine, clock=lambda: now)
+    # SMTP down: the delivery is marked failed
+    with smtp_server(tmp_path) as inbox:
+        port = inbox.port
+    settings = report_settings(port)
+    with pytest.raises(ReportError):
+        reporting.send_weekly_report(settings, ctx)
+    assert reporting.deliveries(engine)[0]["status"] == "failed"
+    with smtp_server(tmp_path) as inbox:
+        settings = report_settings(inbox.port)
+        first = reporting.send_weekly_report(settings, ctx)
+        again = reporting.send_weekly_report(settings, ctx)
+    assert (first.status, again.status) == ("sent", "already-sent")
+    assert len(inbox.messages) == 1
+    d = reporting.deliveries(engine)[0]
+    assert d["status"] == "sent" and d["attempts"] == 2 and d["week"] == "2026-W47"
+    msg = inbox.messages[0]
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    week = Window(MONDAY, MONDAY + timedelta(days=7))
+    reach = measure.load_snapshot(engine, week, "all", "list")
+    assert reach is not None
+    m = reach["metrics"]
+    share = f"{100 * m['outside_share']:.1f}%"
+    assert share in text and share in html
+    assert f"{m['participants']:,}" in text
+    assert "2026-W46" in text  # the trend holds the previous week too
+    assert json.dumps(m)  # the stored snapshot is what was mailed
+    assert datetime.now(UTC)
