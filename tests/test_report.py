@@ -33,15 +33,30 @@ HOSTILE = '<script>alert("x")</script>\x1b[31m[bold]boom[/bold]'
 
 
 def data(**kw: Any) -> ReportData:
-    history = [(f"2026-W{40 + i}", {"outside_share": 0.30 + 0.01 * i, "ei_index": -0.5 + 0.02 * i,
-                                    "conductance": 0.2, "participants": 100 + i, "posts": 50,
-                                    "hop_profile": {"1": 5, "2": 2, "3+": 1, "unreached": 3}})
-               for i in range(8)]
-    base = {"tag_label": "#hcsm", "week_label": "2026-W47", "history": history,
-            "conversations": [{"uri": "https://x.example/1", "author": HOSTILE, "size": 9,
-                               "outsiders": 4}],
-            "bridges": [{"handle": HOSTILE, "is_core": False, "reached": 3}],
-            "new_voices": [{"handle": "new@x.example", "display_name": HOSTILE, "posts": 1}]}
+    history = [
+        (
+            f"2026-W{40 + i}",
+            {
+                "outside_share": 0.30 + 0.01 * i,
+                "ei_index": -0.5 + 0.02 * i,
+                "conductance": 0.2,
+                "participants": 100 + i,
+                "posts": 50,
+                "hop_profile": {"1": 5, "2": 2, "3+": 1, "unreached": 3},
+            },
+        )
+        for i in range(8)
+    ]
+    base = {
+        "tag_label": "#hcsm",
+        "week_label": "2026-W47",
+        "history": history,
+        "conversations": [
+            {"uri": "https://x.example/1", "author": HOSTILE, "size": 9, "outsiders": 4}
+        ],
+        "bridges": [{"handle": HOSTILE, "is_core": False, "reached": 3}],
+        "new_voices": [{"handle": "new@x.example", "display_name": HOSTILE, "posts": 1}],
+    }
     base.update(kw)
     return ReportData(**base)
 
@@ -82,9 +97,16 @@ def test_message_parts_and_inline_chart(tmp_path: Path) -> None:
 def test_send_over_real_smtp_with_login(tmp_path: Path, security: str) -> None:
     msg = build_message(data(), "echo@x.example", ["team@x.example"])
     with smtp_server(tmp_path, security) as inbox:
-        send_message(msg, host="127.0.0.1" if security == "none" else "localhost",
-                     port=inbox.port, security=security, username=USER, password=PASSWORD,
-                     timeout=10, context=inbox.client_context)
+        send_message(
+            msg,
+            host="127.0.0.1" if security == "none" else "localhost",
+            port=inbox.port,
+            security=security,
+            username=USER,
+            password=PASSWORD,
+            timeout=10,
+            context=inbox.client_context,
+        )
     assert len(inbox.messages) == 1
     got = inbox.messages[0]
     assert got["Subject"] == msg["Subject"]
@@ -95,8 +117,14 @@ def test_wrong_password_and_closed_port(tmp_path: Path) -> None:
     msg = build_message(data(), "echo@x.example", ["team@x.example"])
     with smtp_server(tmp_path) as inbox:
         with pytest.raises(ReportError) as err:
-            send_message(msg, host="127.0.0.1", port=inbox.port, security="none",
-                         username=USER, password="wrong-pw-123")
+            send_message(
+                msg,
+                host="127.0.0.1",
+                port=inbox.port,
+                security="none",
+                username=USER,
+                password="wrong-pw-123",
+            )
         assert "wrong-pw-123" not in str(err.value) and "refused" in str(err.value)
         port = inbox.port
     with pytest.raises(ReportError, match="cannot connect"):
@@ -107,9 +135,18 @@ def report_settings(port: int, recipients: tuple[str, ...] = ("team@x.example",)
     return Settings(
         core=CoreSettings(policy="list", accounts=(handle(0), handle(1))),
         metrics=MetricsSettings(null_samples=10),
-        report=ReportSettings(title="#hcsm", email=EmailSettings(
-            smtp_host="127.0.0.1", smtp_port=port, security="none", username=USER,
-            sender="echo@x.example", recipients=recipients, timeout=5)),
+        report=ReportSettings(
+            title="#hcsm",
+            email=EmailSettings(
+                smtp_host="127.0.0.1",
+                smtp_port=port,
+                security="none",
+                username=USER,
+                sender="echo@x.example",
+                recipients=recipients,
+                timeout=5,
+            ),
+        ),
     )
 
 
@@ -117,8 +154,9 @@ def numbers(text: str) -> list[str]:
     return re.findall(r"-?\d[\d,]*\.?\d*%?", text)
 
 
-def test_weekly_report_job_mails_once_and_retries(engine: Engine, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_weekly_report_job_mails_once_and_retries(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ECHOCHAMBER_SMTP_PASSWORD", PASSWORD)
     prev = MONDAY - timedelta(days=7)
     graph_as_posts(engine, [(0, 1), (1, 0), (2, 0), (3, 2)], when=prev + timedelta(days=1))
