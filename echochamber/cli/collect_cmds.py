@@ -130,11 +130,11 @@ def import_(
     Exits 0 when every record was imported, 1 when some were skipped. Importing a file twice
     adds nothing the second time.
     """
-    a = app(ctx)
-    engine = a.engine()
     for f in files:
         if not Path(f).is_file():
             raise EchoChamberError(f"{f}: no such file")
+    a = app(ctx)
+    engine = a.engine()
 
     def report(path: str, line: int, reason: str) -> None:
         click.echo(f"{path}:{line}: {safe(reason)}", err=True)
