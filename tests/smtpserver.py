@@ -58,7 +58,7 @@ class Inbox:
     port: int = 0
     client_context: ssl.SSLContext | None = None
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = message_from_bytes(
             envelope.original_content or envelope.content, policy=policy.default
         )

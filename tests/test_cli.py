@@ -16,10 +16,17 @@ from echochamber.store.engine import make_engine
 CLI = [sys.executable, "-m", "echochamber"]
 
 
-def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-        ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})}, cwd=cwd)
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
 
 
 def test_errors_are_one_line_and_nonzero(tmp_path: Path) -> None:
@@ -37,10 +44,18 @@ def test_errors_are_one_line_and_nonzero(tmp_path: Path) -> None:
 
 def test_config_show_masks_secrets(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[store]\nurl = "postgresql+psycopg://u:dbpass@h/x"\n[[sources.mastodon]]\n'
-                   'instance = "https://m.example"\ntags = ["hcsm"]\ntoken_env = "MY_TOK"\n')
-    r = run("--config", str(cfg), "config", "show", "--json",
-            env={"MY_TOK": "tok-SECRET-1", "ECHOCHAMBER_SMTP_PASSWORD": "mail-SECRET-2"})
+    cfg.write_text(
+        '[store]\nurl = "postgresql+psycopg://u:dbpass@h/x"\n[[sources.mastodon]]\n'
+        'instance = "https://m.example"\ntags = ["hcsm"]\ntoken_env = "MY_TOK"\n'
+    )
+    r = run(
+        "--config",
+        str(cfg),
+        "config",
+        "show",
+        "--json",
+        env={"MY_TOK": "tok-SECRET-1", "ECHOCHAMBER_SMTP_PASSWORD": "mail-SECRET-2"},
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert "SECRET" not in r.stdout and "dbpass" not in r.stdout
@@ -62,13 +77,30 @@ def test_status_json_is_one_document(tmp_path: Path) -> None:
 def test_simulate_then_measure(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 's.db'}"
     run("--db", db, "init")
-    r = run("--db", db, "simulate", "--core", "20", "--periphery", "200", "--weeks", "3",
-            "--posts-per-week", "60", "--mixing", "0", "--json")
+    r = run(
+        "--db",
+        db,
+        "simulate",
+        "--core",
+        "20",
+        "--periphery",
+        "200",
+        "--weeks",
+        "3",
+        "--posts-per-week",
+        "60",
+        "--mixing",
+        "0",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     sim = json.loads(r.stdout)
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[core]\npolicy = "list"\naccounts = [' +
-                   ", ".join(json.dumps(h) for h in sim["core"]) + "]\n")
+    cfg.write_text(
+        '[core]\npolicy = "list"\naccounts = ['
+        + ", ".join(json.dumps(h) for h in sim["core"])
+        + "]\n"
+    )
     r = run("--config", str(cfg), "--db", db, "metrics", "compute", "--missing", "--json")
     assert r.returncode == 0, r.stderr
     weeks = json.loads(r.stdout)["snapshots"]

@@ -7,7 +7,6 @@ Constant memory whatever the file size: lines are read one at a time and yielded
 from __future__ import annotations
 
 import gzip
-import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,12 +33,12 @@ class Chunk:
 
 
 def _open(path: str | Path) -> IO[bytes]:
-    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller's with block
-    magic = raw.read(2)
-    raw.seek(0)
+    """The file, decompressed on the fly when it is gzip (by its magic bytes)."""
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
     if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
 
 
 def sniff(obj: Any) -> str | None:
@@ -151,8 +150,7 @@ def iter_archive(
         return done
 
     with _open(path) as fh:
-        stream = fh if not isinstance(fh, gzip.GzipFile) else io.BufferedReader(fh)  # type: ignore[arg-type]
-        for no, line in enumerate(stream, start=1):
+        for no, line in enumerate(fh, start=1):
             read += len(line)
             text = line.strip()
             if not text:

@@ -1,0 +1,235 @@
+"""Pure: Bluesky (AT Protocol) JSON -> models.
+
+Post views as ``searchPosts``, ``getPostThread``, feeds (with ``reasonRepost``), ``getQuotes``
+serve them; ``getLikes`` and ``getRepostedBy`` lists.  Accounts are keyed by DID, posts by their
+``at://`` URI.  The DID of a reply's parent or a quoted post is part of its URI, so those ties
+are known even when the other post was never fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from echochamber.collect.text import clean_text, normalize_tag
+from echochamber.errors import ImportFormatError
+from echochamber.models import Account, Batch, Interaction, Post
+
+JSON = Mapping[str, Any]
+
+
+def did_of(uri: str | None) -> str | None:
+    """``at://did:plc:x/app.bsky.feed.post/y`` -> ``did:plc:x``.
+
+    >>> did_of("at://did:plc:abc/app.bsky.feed.post/3k")
+    'did:plc:abc'
+    """
+    if not uri or not uri.startswith("at://"):
+        return None
+    return uri[5:].split("/", 1)[0] or None
+
+
+def _time(value: Any) -> datetime:
+    if not isinstance(value, str) or not value:
+        raise ImportFormatError(f"post has no usable 'createdAt': {value!r}")
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ImportFormatError(f"'createdAt' is not a time: {value!r}") from exc
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def _quoted_uri(embed: Any) -> str | None:
+    """The quoted post of a record's embed (``embed.record`` or ``recordWithMedia``)."""
+    if not isinstance(embed, Mapping):
+        return None
+    kind = str(embed.get("$type", ""))
+    rec = embed.get("record")
+    if kind.startswith("app.bsky.embed.recordWithMedia") and isinstance(rec, Mapping):
+        rec = rec.get("record")
+    elif not kind.startswith("app.bsky.embed.record"):
+        return None
+    uri = rec.get("uri") if isinstance(rec, Mapping) else None
+    return uri if isinstance(uri, str) and "/app.bsky.feed.post/" in uri else None
+
+
+class _Out:
+    def __init__(self, tracked: Iterable[str]) -> None:
+        self.tracked = frozenset(normalize_tag(t) for t in tracked)
+        self.accounts: dict[str, Account] = {}
+        self.posts: dict[str, Post] = {}
+        self.ties: dict[tuple[str, str, str, str], Interaction] = {}
+
+    def actor(self, a: JSON | None, did: str | None = None) -> str | None:
+        d = (a or {}).get("did") or did
+        if not d:
+            return None
+        if a:
+            self.accounts[d] = Account(
+                platform="bluesky",
+                key=d,
+                handle=a.get("handle"),
+                display_name=clean_text(a.get("displayName")) or None,
+                instance="bsky",
+                followers=a.get("followersCount"),
+                following=a.get("followsCount"),
+            )
+        elif d not in self.accounts:
+            self.accounts[d] = Account(platform="bluesky", key=d)
+        return str(d)
+
+    def tie(
+        self,
+        kind: str,
+        actor: str,
+        target: str | None,
+        subject: str,
+        at: datetime,
+        target_post: str | None = None,
+        via_reply: bool = False,
+    ) -> None:
+        if target and target != actor:
+            self.ties[(kind, actor, target, subject)] = Interaction(
+                "bluesky",
+                kind,
+                actor,
+                target,
+                subject,
+                at,  # type: ignore[arg-type]
+                target_post=target_post,
+                via_reply=via_reply,
+            )
+
+    def post(self, view: JSON) -> Post:
+        uri = view.get("uri")
+        rec = view.get("record")
+        if not isinstance(uri, str) or not isinstance(rec, Mapping):
+            raise ImportFormatError("post view has no 'uri' or 'record'")
+        author = self.actor(view.get("author"), did_of(uri))
+        assert author is not None
+        created = _time(rec.get("createdAt") or view.get("indexedAt"))
+        reply = rec.get("reply") or {}
+        parent = (reply.get("parent") or {}).get("uri")
+        root = (reply.get("root") or {}).get("uri")
+        reply_target = did_of(parent)
+        if reply_target:
+            self.actor(None, reply_target)
+        tags: set[str] = {normalize_tag(t) for t in rec.get("tags") or () if isinstance(t, str)}
+        mentions: list[str] = []
+        for facet in rec.get("facets") or ():
+            for f in facet.get("features") or ():
+                kind = str(f.get("$type", ""))
+                if kind.endswith("#tag") and f.get("tag"):
+                    tags.add(normalize_tag(f["tag"]))
+                elif kind.endswith("#mention") and f.get("did"):
+                    mentions.append(str(self.actor(None, f["did"])))
+        quote = _quoted_uri(rec.get("embed"))
+        tagset = tuple(sorted(tags))
+        p = Post(
+            platform="bluesky",
+            uri=uri,
+            native_id=uri.rsplit("/", 1)[-1],
+            author=author,
+            created_at=created,
+            text=clean_text(rec.get("text")),
+            language=(rec.get("langs") or [None])[0],
+            hashtags=tagset,
+            mentions=tuple(dict.fromkeys(mentions)),
+            in_reply_to=parent,
+            in_reply_to_account=reply_target,
+            conversation_root=root,
+            quote_of=quote,
+            replies_count=view.get("replyCount"),
+            boosts_count=view.get("repostCount"),
+            favourites_count=view.get("likeCount"),
+            quotes_count=view.get("quoteCount"),
+            tagged=bool(self.tracked.intersection(tagset)),
+            source="bsky",
+        )
+        self.posts[uri] = p
+        if reply_target:
+            self.tie("reply", author, reply_target, uri, created, target_post=parent)
+        if quote:
+            self.tie("quote", author, did_of(quote), uri, created, target_post=quote)
+        for m in p.mentions:
+            self.tie("mention", author, m, uri, created, via_reply=m == reply_target)
+        embedded = (view.get("embed") or {}).get("record")
+        if isinstance(embedded, Mapping):  # a quoted post's view: keep its author's profile
+            inner = (
+                embedded.get("record")
+                if "record" in embedded and "value" not in embedded and "author" not in embedded
+                else embedded
+            )
+            if isinstance(inner, Mapping) and isinstance(inner.get("author"), Mapping):
+                self.actor(inner["author"])
+        return p
+
+    def thread(self, node: Any) -> None:
+        if not isinstance(node, Mapping) or "post" not in node:
+            return
+        self.post(node["post"])
+        parent = node.get("parent")
+        while isinstance(parent, Mapping) and "post" in parent:
+            self.post(parent["post"])
+            parent = parent.get("parent")
+        for r in node.get("replies") or ():
+            self.thread(r)
+
+    def batch(self) -> Batch:
+        return Batch(
+            tuple(self.accounts.values()), tuple(self.posts.values()), tuple(self.ties.values())
+        )
+
+
+def normalize_records(
+    records: Sequence[JSON], *, tracked: Iterable[str] = (), liked_at: datetime | None = None
+) -> Batch:
+    """Any mix of post views, searchPosts/getQuotes/feed responses, threads, likes, reposts."""
+    out = _Out(tracked)
+    for r in records:
+        if "thread" in r:
+            out.thread(r["thread"])
+        elif "posts" in r:
+            for v in r["posts"]:
+                out.post(v)
+        elif "feed" in r:
+            for item in r["feed"]:
+                p = out.post(item["post"])
+                reason = item.get("reason") or {}
+                if str(reason.get("$type", "")).endswith("reasonRepost"):
+                    by = out.actor(reason.get("by"))
+                    if by:
+                        at = _time(reason.get("indexedAt") or p.created_at.isoformat())
+                        out.tie("boost", by, p.author, p.uri, at, target_post=p.uri)
+        elif "likes" in r or "repostedBy" in r:
+            uri = r.get("uri")
+            target = did_of(uri)
+            if not isinstance(uri, str) or not target:
+                raise ImportFormatError("likes/reposts list without the post 'uri'")
+            out.actor(None, target)
+            known = out.posts.get(uri)
+            fallback = known.created_at if known else (liked_at or datetime.now(UTC))
+            for like in r.get("likes") or ():
+                who = out.actor(like.get("actor"))
+                when = like.get("createdAt")
+                if who:
+                    out.tie(
+                        "favourite",
+                        who,
+                        target,
+                        uri,
+                        _time(when) if when else fallback,
+                        target_post=uri,
+                    )
+            for actor in r.get("repostedBy") or ():
+                who = out.actor(actor)
+                if who:
+                    out.tie("boost", who, target, uri, fallback, target_post=uri)
+        elif "uri" in r and "record" in r:
+            out.post(r)
+        elif "post" in r and isinstance(r["post"], Mapping):
+            out.post(r["post"])
+        else:
+            raise ImportFormatError("not a Bluesky post view, thread, feed or likes/reposts list")
+    return out.batch()

@@ -1,0 +1,170 @@
+"""Twitter/X and Bluesky: the real recordings through the normalisers and the import command."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from echochamber.cli.main import cli
+from echochamber.collect.archive import detect_format, iter_archive
+from echochamber.collect.normalize_bluesky import normalize_records as bluesky
+from echochamber.collect.normalize_twitter import normalize_records as twitter
+from echochamber.errors import ImportFormatError
+from echochamber.store.engine import make_engine
+from echochamber.store.queries import status
+from tests.conftest import fixture_path
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_bytes().split(b"\n") if x.strip()]
+
+
+def test_brexit_page_counts() -> None:
+    path = fixture_path("twarc_csv_test_data", "brexit.jsonl")
+    page = lines(path)[0]
+    ids = {t["id"] for t in page["data"]}
+    b = twitter([page], tracked=["brexit"])
+    posts = [p for p in b.posts if p.native_id in ids]
+    assert len(posts) == 100
+    assert sum(p.boost_of is not None for p in posts) == 67
+    assert sum(p.in_reply_to_account is not None for p in posts) == 10
+    assert sum(p.quote_of is not None for p in posts) == 11
+    assert sum(bool(p.mentions) for p in posts) == 84
+    ties = Counter(t.kind for t in b.interactions)
+    assert ties["boost"] == 67  # one per retweet, subject = the original
+    assert ties["quote"] == 11 + sum(
+        1 for t in b.interactions if t.kind == "quote" and t.subject.rsplit("/", 1)[-1] not in ids
+    )
+    followers = {a.key: a.followers for a in b.accounts}
+    users = page["includes"]["users"]
+    assert followers[f"twitter:{users[0]['id']}"] == users[0]["public_metrics"]["followers_count"]
+    assert all(p.tagged for p in posts if "brexit" in p.hashtags and p.boost_of is None)
+
+
+def test_flat_and_unflattened_give_the_same_graph() -> None:
+    flat = twitter(lines(fixture_path("twarc_csv_test_data", "flat.jsonl")))
+    noflat = twitter(lines(fixture_path("twarc_csv_test_data", "noflat.jsonl")))
+
+    def ties(b: Any) -> set[tuple[Any, ...]]:
+        return {(t.kind, t.actor, t.target, t.subject, t.via_reply) for t in b.interactions}
+
+    def posts(b: Any) -> set[tuple[Any, ...]]:
+        return {
+            (p.uri, p.author, p.in_reply_to, p.boost_of, p.quote_of, p.mentions) for p in b.posts
+        }
+
+    assert ties(flat) == ties(noflat) and len(ties(flat)) > 100
+    assert posts(flat) == posts(noflat)
+
+
+def test_tweepy_v1_search() -> None:
+    cassette = json.loads(fixture_path("tweepy_cassettes", "testsearchtweets.json").read_text())
+    body = json.loads(cassette["interactions"][0]["response"]["body"]["string"])
+    statuses = body["statuses"]
+    assert len(statuses) == 15
+    b = twitter(statuses)
+    top = [p for p in b.posts if p.native_id in {s["id_str"] for s in statuses}]
+    assert len(top) == 15 and sum(p.boost_of is not None for p in top) == 6
+    assert sum(p.in_reply_to_account is not None for p in top) == sum(
+        1 for s in statuses if s.get("in_reply_to_user_id_str")
+    )
+
+
+def test_bluesky_search_thread_likes_reposts() -> None:
+    base = "atrrr_recorded_responses"
+    search = json.loads(fixture_path(base, "app.bsky.feed.searchPosts_bb16d.body.json").read_text())
+    b = bluesky([search], tracked=["rstats"])
+    assert len(b.posts) == 100 and all(p.tagged for p in b.posts)
+    replies = [p for p in search["posts"] if p["record"].get("reply")]
+    assert sum(p.in_reply_to is not None for p in b.posts) == len(replies)
+    thread = json.loads(
+        fixture_path(base, "app.bsky.feed.getPostThread_72827.body.json").read_text()
+    )
+    t = bluesky([thread])
+    assert len(t.posts) == 4
+    depth = {p.uri: 0 for p in t.posts if p.in_reply_to is None}
+    for _ in range(4):
+        for p in t.posts:
+            if p.in_reply_to in depth:
+                depth[p.uri] = depth[p.in_reply_to] + 1
+    assert max(depth.values()) == 3
+    likes = json.loads(fixture_path(base, "app.bsky.feed.getLikes_95deb.body.json").read_text())
+    reposts = json.loads(
+        fixture_path(base, "app.bsky.feed.getRepostedBy_95deb.body.json").read_text()
+    )
+    lr = Counter(x.kind for x in bluesky([likes, reposts]).interactions)
+    assert lr["favourite"] == len({li["actor"]["did"] for li in likes["likes"]}) == 25
+    assert lr["boost"] == 25
+
+
+def test_bluesky_vcr_search(tmp_path: Path) -> None:
+    vcr = yaml.safe_load(fixture_path("bskyr_vcr_fixtures", "f_search.yml").read_text())
+    body = json.loads(vcr["http_interactions"][0]["response"]["body"]["string"])
+    b = bluesky([body])
+    assert len(b.posts) >= 25
+
+
+def test_import_command_twitter_bluesky_gzip_and_bad_lines(db_url: str, tmp_path: Path) -> None:
+    brexit = fixture_path("twarc_csv_test_data", "brexit.jsonl")
+    stream = fixture_path("twarc_csv_test_data", "streaming_output_with_error.jsonl")
+    gz = tmp_path / "brexit.jsonl.gz"
+    gz.write_bytes(gzip.compress(brexit.read_bytes()))
+    sky = tmp_path / "rstats.jsonl"
+    sky.write_text(
+        fixture_path("atrrr_recorded_responses", "app.bsky.feed.searchPosts_bb16d.body.json")
+        .read_text()
+        .replace("\n", " ")
+        + "\n"
+    )
+    assert detect_format(gz) == "twarc2" and detect_format(sky) == "bluesky"
+    runner = CliRunner()
+    first = runner.invoke(cli, ["--db", db_url, "import", str(gz), str(sky), "--json"])
+    assert first.exit_code == 0, first.output
+    engine = make_engine(db_url)
+    before = status(engine)
+    assert before["posts_by_platform"]["bluesky"] == 100
+    assert before["interactions"]["boost"] >= 67
+    again = runner.invoke(cli, ["--db", db_url, "import", str(brexit)])  # same tweets, plain
+    assert again.exit_code == 0 and status(engine)["posts"] == before["posts"]
+    bad = runner.invoke(cli, ["--db", db_url, "import", str(stream)])
+    assert bad.exit_code == 1
+    broken = [
+        i + 1
+        for i, x in enumerate(stream.read_bytes().split(b"\n"))
+        if x.strip() and not _parses(x)
+    ]
+    assert broken and all(f"{stream}:{n}:" in bad.stderr for n in broken)
+    engine.dispose()
+
+
+def _parses(raw: bytes) -> bool:
+    try:
+        json.loads(raw)
+    except ValueError:
+        return False
+    return True
+
+
+def test_archive_streams_in_chunks(tmp_path: Path) -> None:
+    one = fixture_path("rtoot_vcr_fixtures", "mastodonsocial_stream.jsonl").read_bytes()
+    big = tmp_path / "big.jsonl"
+    big.write_bytes(one * 50)  # 2,400 records
+    seen = []
+    for chunk in iter_archive(big, "mastodon", chunk_records=500):
+        seen.append((chunk.records, chunk.bytes_read))
+    assert [r for r, _ in seen] == [500, 500, 500, 500, 400]
+    assert seen[0][1] < big.stat().st_size  # the first chunk came before the file's end
+
+
+def test_unknown_format_is_named(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text('{"hello": 1}\n')
+    with pytest.raises(ImportFormatError, match="odd.jsonl"):
+        detect_format(odd)
