@@ -166,5 +166,5 @@ def test_archive_streams_in_chunks(tmp_path: Path) -> None:
 def test_unknown_format_is_named(tmp_path: Path) -> None:
     odd = tmp_path / "odd.jsonl"
     odd.write_text('{"hello": 1}\n')
-    with pytest.raises(ImportFormatError, match="odd.jsonl"):
+    with pytest.raises(ImportFormatError, match=r"odd\.jsonl"):
         detect_format(odd)

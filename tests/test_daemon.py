@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -177,7 +178,7 @@ def test_two_daemons_collect_each_stream_single_flight(
     for tag, start_, end in rows:
         by_stream.setdefault(tag, []).append((start_, end))
     for spans in by_stream.values():
-        for (s1, e1), (s2, _e2) in zip(spans, spans[1:], strict=False):
+        for (_s1, e1), (s2, _e2) in itertools.pairwise(spans):
             assert e1 is not None and e1 <= s2, "two runs of one stream overlapped"
     assert status(engine)["tagged_posts"] == 31 and status(engine)["posts"] == 32
     engine.dispose()

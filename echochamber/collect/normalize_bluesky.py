@@ -14,7 +14,7 @@ from typing import Any
 
 from echochamber.collect.text import clean_text, normalize_tag
 from echochamber.errors import ImportFormatError
-from echochamber.models import Account, Batch, Interaction, Post
+from echochamber.models import Account, Batch, Interaction, InteractionKind, Post
 
 JSON = Mapping[str, Any]
 
@@ -81,7 +81,7 @@ class _Out:
 
     def tie(
         self,
-        kind: str,
+        kind: InteractionKind,
         actor: str,
         target: str | None,
         subject: str,
@@ -96,7 +96,7 @@ class _Out:
                 actor,
                 target,
                 subject,
-                at,  # type: ignore[arg-type]
+                at,
                 target_post=target_post,
                 via_reply=via_reply,
             )

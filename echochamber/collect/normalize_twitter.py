@@ -15,7 +15,7 @@ from typing import Any
 
 from echochamber.collect.text import clean_text, normalize_tag
 from echochamber.errors import ImportFormatError
-from echochamber.models import Account, Batch, Interaction, Post
+from echochamber.models import Account, Batch, Interaction, InteractionKind, Post
 
 JSON = Mapping[str, Any]
 
@@ -75,7 +75,7 @@ class _Out:
 
     def tie(
         self,
-        kind: str,
+        kind: InteractionKind,
         actor: str,
         target: str | None,
         subject: str,
@@ -90,7 +90,7 @@ class _Out:
                 actor,
                 target,
                 subject,
-                at,  # type: ignore[arg-type]
+                at,
                 target_post=target_post,
                 via_reply=via_reply,
             )
@@ -164,9 +164,8 @@ def _v2_tweet(
             mentions.append(key)
             if boost_of is None:  # a retweet repeats the original's mentions: no ties
                 out.tie("mention", author, key, uri, created, via_reply=key == reply_target)
-    if boost_of is None:
-        if reply_target:
-            out.tie("reply", author, reply_target, uri, created, target_post=parent)
+    if boost_of is None and reply_target:
+        out.tie("reply", author, reply_target, uri, created, target_post=parent)
     metrics = t.get("public_metrics") or {}
     conv = t.get("conversation_id")
     post = Post(
@@ -245,16 +244,15 @@ def _v1_status(s: JSON, out: _Out, depth: int = 0) -> Post:
             mentions.append(key)
             if boost_of is None:
                 out.tie("mention", author, key, uri, created, via_reply=key == reply_target)
-    if boost_of is None:
-        if reply_target:
-            out.tie(
-                "reply",
-                author,
-                reply_target,
-                uri,
-                created,
-                target_post=post_uri(parent_id) if parent_id else None,
-            )
+    if boost_of is None and reply_target:
+        out.tie(
+            "reply",
+            author,
+            reply_target,
+            uri,
+            created,
+            target_post=post_uri(parent_id) if parent_id else None,
+        )
     text = s.get("full_text") or s.get("extended_tweet", {}).get("full_text") or s.get("text")
     post = Post(
         platform="twitter",
