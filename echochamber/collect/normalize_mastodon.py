@@ -58,6 +58,7 @@ class _Ctx:
     local_account: dict[str, str] = field(default_factory=dict)
     posts: dict[str, Post] = field(default_factory=dict)
     interactions: dict[tuple[str, str, str, str], Interaction] = field(default_factory=dict)
+    seen: dict[int, tuple[JSON, Account]] = field(default_factory=dict)
 
 
 def _require(obj: JSON, name: str) -> Any:
@@ -74,6 +75,9 @@ def _int(value: Any) -> int | None:
 def _account(obj: JSON, ctx: _Ctx) -> Account:
     if not isinstance(obj, Mapping):
         raise ImportFormatError("status 'account' is not an object")
+    seen = ctx.seen.get(id(obj))
+    if seen is not None and seen[0] is obj:  # the same object again in this page
+        return seen[1]
     username = str(obj.get("username") or "")
     acct = str(obj.get("acct") or username)
     handle = acct if "@" in acct else f"{acct}@{ctx.host}"
@@ -106,6 +110,7 @@ def _account(obj: JSON, ctx: _Ctx) -> Account:
             created_at=parse_time(created) if created else None,
         )
     ctx.accounts[account.key] = account
+    ctx.seen[id(obj)] = (obj, account)
     if obj.get("id") is not None:
         ctx.local_account[str(obj["id"])] = account.key
         # a noindex account is reachable under its url too, so mentions of it hash alike

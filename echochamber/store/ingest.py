@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, select, tuple_, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from echochamber.collect.base import StoredPage
@@ -37,7 +37,7 @@ ties_t: Table = InteractionRow.__table__  # type: ignore[assignment]
 edges_t: Table = EdgeWeekRow.__table__  # type: ignore[assignment]
 raw_t: Table = RawPayloadRow.__table__  # type: ignore[assignment]
 
-_CHUNK = 500  # keys per IN (...) lookup
+_CHUNK = 5000  # keys per IN (...) lookup (well under SQLite's and PostgreSQL's limits)
 
 
 def dialect_insert(conn: Connection, table: Table) -> Any:
@@ -266,18 +266,20 @@ def _resolve_parents(
                     child.c.in_reply_to_native.in_(part),
                 )
             ).all()
-            for cid, curi, cauthor, cat, platform, puri, pauthor in rows:
+            if rows:
                 conn.execute(
                     update(posts_t)
-                    .where(posts_t.c.id == cid)
+                    .where(posts_t.c.id == bindparam("cid"))
                     .values(
-                        in_reply_to_uri=puri,
+                        in_reply_to_uri=bindparam("puri"),
                         in_reply_to_native=None,
                         in_reply_to_account_id=func.coalesce(
-                            posts_t.c.in_reply_to_account_id, pauthor
+                            posts_t.c.in_reply_to_account_id, bindparam("pauthor")
                         ),
-                    )
+                    ),
+                    [{"cid": r[0], "puri": r[5], "pauthor": r[6]} for r in rows],
                 )
+            for _cid, curi, cauthor, cat, platform, puri, pauthor in rows:
                 if cauthor != pauthor:
                     ties.append(
                         Interaction(
@@ -418,7 +420,7 @@ def store_raw(
             endpoint=endpoint[:2048],
             fetched_at=now,
             encoding="zlib",
-            body=zlib.compress(body, 6),
+            body=zlib.compress(body, 1),
         )
     )
 

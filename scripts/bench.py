@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""Benchmarks that print ratios against a baseline measured in the same run.
+
+    python scripts/bench.py ingest [--statuses 100000]     # issue 2: Status pages -> SQLite
+    python scripts/bench.py api [--new 400]                 # issue 2: requests per new status
+    python scripts/bench.py graph [--posts 100000] [--big]  # issue 3: build, snapshot, queries
+    python scripts/bench.py import [--mb 100]               # issue 5: twarc2 JSONL -> SQLite
+
+These machines are noisy (5-8% run to run): compare ratios, not seconds, and never turn these
+numbers into test limits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+sys.path.insert(0, str(ROOT))
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+# ----------------------------------------------------------------------------- ingest
+
+
+def real_statuses() -> list[dict[str, Any]]:
+    import yaml
+
+    path = FIXTURES / "rtoot_vcr_fixtures" / "handle_params_max_id.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [s for it in data["http_interactions"]
+            for s in json.loads(it["response"]["body"]["string"])]
+
+
+def replicated_lines(n: int) -> list[bytes]:
+    """N distinct real-shaped statuses: the 160 real ones with fresh ids, uris and accounts."""
+    base = real_statuses()
+    out = []
+    for i in range(n):
+        s = copy.deepcopy(base[i % len(base)])
+        gen = i // len(base)
+        s["id"] = str(int(s["id"]) + gen * 10**6)
+        s["uri"] = f"{s['uri']}-{gen}"
+        acc = s["account"]
+        acc["id"] = f"{acc['id']}{gen % 50}"
+        acc["url"] = f"{acc['url']}{gen % 50}"
+        acc["acct"] = f"{acc['acct']}{gen % 50}"
+        if s.get("in_reply_to_id"):
+            s["in_reply_to_id"] = str(int(s["in_reply_to_id"]) + gen * 10**6)
+        out.append(json.dumps(s).encode())
+    return out
+
+
+def baseline_ingest(lines: list[bytes], path: Path) -> float:
+    """A plain script: parse each line, keep the raw JSON, executemany posts, accounts and
+    interactions in 10,000-row batches (WAL)."""
+    import orjson
+
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript("""
+        CREATE TABLE accounts (id INTEGER PRIMARY KEY, url TEXT UNIQUE, acct TEXT, name TEXT,
+                               followers INTEGER);
+        CREATE TABLE posts (id INTEGER PRIMARY KEY, uri TEXT UNIQUE, native TEXT, author TEXT,
+                            created TEXT, text TEXT, parent TEXT, raw BLOB);
+        CREATE TABLE ties (kind TEXT, actor TEXT, target TEXT, subject TEXT,
+                           UNIQUE(kind, actor, target, subject));
+    """)
+    t = time.perf_counter()
+    accounts, posts, ties = [], [], []
+
+    def flush() -> None:
+        db.executemany("INSERT OR IGNORE INTO accounts (url, acct, name, followers) "
+                       "VALUES (?,?,?,?)", accounts)
+        db.executemany("INSERT OR IGNORE INTO posts (uri, native, author, created, text, parent,"
+                       " raw) VALUES (?,?,?,?,?,?,?)", posts)
+        db.executemany("INSERT OR IGNORE INTO ties VALUES (?,?,?,?)", ties)
+        db.commit()
+        accounts.clear()
+        posts.clear()
+        ties.clear()
+
+    for line in lines:
+        s = orjson.loads(line)
+        a = s["account"]
+        accounts.append((a["url"], a["acct"], a.get("display_name"), a.get("followers_count")))
+        posts.append((s["uri"], s["id"], a["url"], s["created_at"], s.get("content"),
+                      s.get("in_reply_to_id"), line))
+        for m in s.get("mentions") or ():
+            ties.append(("mention", a["url"], m["url"], s["uri"]))
+        if len(posts) >= 10_000:
+            flush()
+    flush()
+    elapsed = time.perf_counter() - t
+    db.close()
+    return elapsed
+
+
+def echochamber_ingest(lines: list[bytes], url: str, page: int) -> float:
+    import orjson
+
+    from echochamber.collect.normalize_mastodon import normalize_statuses
+    from echochamber.store.engine import init_db, make_engine
+    from echochamber.store.ingest import store_batch, store_raw
+
+    engine = make_engine(url)
+    init_db(engine)
+    now = datetime.now(UTC)
+    t = time.perf_counter()
+    for i in range(0, len(lines), page):
+        chunk = lines[i : i + page]
+        statuses = [orjson.loads(x) for x in chunk]
+        batch = normalize_statuses(statuses, instance="https://mastodon.social",
+                                   tracked=["ichbinhanna"])
+        with engine.begin() as conn:
+            store_batch(conn, batch, now=now)
+            store_raw(conn, platform="mastodon", source="bench", endpoint="bench",
+                      body=b"[" + b",".join(chunk) + b"]", now=now)
+    elapsed = time.perf_counter() - t
+    engine.dispose()
+    return elapsed
+
+
+def cmd_ingest(args: argparse.Namespace) -> None:
+    n = args.statuses
+    lines = replicated_lines(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = baseline_ingest(lines, Path(tmp) / "raw.db")
+        print(f"baseline   raw sqlite3.executemany : {n / base:9,.0f} statuses/s ({base:.2f} s)")
+        for page in (40, 2000):
+            ours = echochamber_ingest(lines, f"sqlite:///{tmp}/e{page}.db", page)
+            print(f"echochamber pages of {page:>5}       : {n / ours:9,.0f} statuses/s "
+                  f"({ours:.2f} s)  ratio {base / ours:.2f}x baseline (target >= 0.5)")
+    print(f"peak RSS {rss_mb():.0f} MB")
+
+
+# ----------------------------------------------------------------------------- api
+
+
+def cmd_api(args: argparse.Namespace) -> None:
+    """Steady state: N new statuses after a first pass cost how many tag-timeline requests?"""
+    from mastodon_mock.testing import MockServer
+
+    from echochamber import pipeline
+    from echochamber.config import MastodonSource, Settings
+    from echochamber.store.engine import init_db, make_engine
+
+    with MockServer() as srv, tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/api.db")
+        init_db(engine)
+        settings = Settings(mastodon=(MastodonSource(srv.base_url, ("hcsm",)),))
+        alice = srv.client("alice")
+        alice.status_post("first #hcsm")
+        pipeline.collect_all(settings, pipeline.JobContext(engine=engine), enrich=False)
+        for i in range(args.new):
+            alice.status_post(f"post {i} #hcsm")
+        res = pipeline.collect_all(settings, pipeline.JobContext(engine=engine), enrich=False)
+        r = res[0]
+        print(f"steady state: {r.posts_new} new statuses in {r.requests} tag-timeline requests "
+              f"= {r.posts_new / max(r.requests, 1):.1f} statuses per request (target >= 35)")
+        engine.dispose()
+
+
+# ----------------------------------------------------------------------------- graph
+
+
+def populate_store(url: str, posts: int, weeks: int) -> Any:
+    from echochamber.simulate import SimParams, populate
+    from echochamber.store.engine import init_db, make_engine
+
+    engine = make_engine(url)
+    init_db(engine)
+    # about 2.6 statuses per tagged root (replies, boosts, quotes)
+    per_week = max(1, int(posts / weeks / 2.6))
+    p = SimParams(core_size=100, periphery_size=max(2000, posts // 10), weeks=weeks,
+                  posts_per_week=per_week, mixing=0.3, start=datetime(2026, 1, 5, tzinfo=UTC))
+    t, s = timed(lambda: populate(engine, p))
+    print(f"populated {s.statuses:,} statuses over {weeks} weeks in {t:.0f} s "
+          f"({s.statuses / t:,.0f}/s)")
+    return engine, p
+
+
+def cmd_graph(args: argparse.Namespace) -> None:
+    import networkx as nx
+
+    from echochamber import measure, queries
+    from echochamber.config import MetricsSettings, Settings
+    from echochamber.graph.build import build_graph
+    from echochamber.models import Window
+    from echochamber.store import graphdata as gd
+
+    sizes = [(args.posts, 1)] + ([(1_000_000, 10)] if args.big else [])
+    for posts, weeks in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"\n== store of {posts:,} posts ({weeks} week(s))")
+            engine, p = populate_store(f"sqlite:///{tmp}/g.db", posts, weeks)
+            window = Window(p.start + timedelta(weeks=weeks - 1), p.start + timedelta(weeks=weeks))
+            settings = Settings(metrics=MetricsSettings(null_samples=100))
+            with engine.connect() as conn:
+                t_rows, rows = timed(lambda: gd.edge_rows(conn, window))
+            t_base, _ = timed(lambda: nx.DiGraph((a, b) for a, b, *_ in rows))
+            t_build, G = timed(lambda: build_graph(rows))
+            print(f"aggregated rows {len(rows):,} fetched in {t_rows:.2f} s")
+            print(f"baseline nx.DiGraph from the edge list : {t_base:.2f} s")
+            print(f"build_graph (per-kind attributes)      : {t_build:.2f} s "
+                  f"= {t_build / t_base:.1f}x baseline; {G.number_of_nodes():,} nodes, "
+                  f"{G.number_of_edges():,} edges")
+            t_snap, m = timed(lambda: measure.compute(engine, settings, window))
+            print(f"full weekly snapshot (100 nulls)       : {t_snap:.2f} s "
+                  f"= {t_snap / t_base:.1f}x baseline (target <= 30 s); "
+                  f"{m['participants']:,} participants")
+            snap = measure.load_snapshot(engine, window, "all", "top-active")
+            assert snap is not None
+            core_h = snap["roster"][0]["handle"]
+            outsider = next(n["handle"] for n in snap["details"]["nodes"].values()
+                            if not n["is_core"] and n["hop"] == 2) if any(
+                n["hop"] == 2 for n in snap["details"]["nodes"].values()) else core_h
+            conv = snap["details"]["conversations"][0]["uri"] if snap["details"][
+                "conversations"] else None
+            checks: list[tuple[str, Callable[[], Any]]] = [
+                ("graph reach", lambda: measure.load_snapshot(engine, window, "all",
+                                                              "top-active")),
+                ("graph core", lambda: measure.load_snapshot(engine, window, "all",
+                                                             "top-active")),
+                ("graph bridges", lambda: measure.load_snapshot(engine, window, "all",
+                                                                "top-active")),
+                ("graph account", lambda: queries.account_profile(engine, core_h, window,
+                                                                  "all")),
+                ("graph path", lambda: queries.shortest_path(engine, settings, window, "all",
+                                                             outsider, core_h)),
+            ]
+            if conv:
+                checks.append(("graph conversation",
+                               lambda: queries.conversation_tree(engine, conv, settings)))
+            for name, fn in checks:
+                t, _ = timed(fn)
+                print(f"{name:<22}: {t:.3f} s = {t / t_base:.2f}x baseline (target < 1 s)")
+            print(f"peak RSS {rss_mb():.0f} MB (target < 2048)")
+            engine.dispose()
+
+
+# ----------------------------------------------------------------------------- import
+
+
+def twarc_lines(target_mb: float) -> Iterator[bytes]:
+    base = [x for x in (FIXTURES / "twarc_network_test_data" /
+                        "blacklivesmatter_search_recent_5pages.jsonl").read_bytes().split(b"\n")
+            if x.strip()]
+    size = 0
+    gen = 0
+    while size < target_mb * 1e6:
+        for line in base:
+            page = json.loads(line)
+            for t in page["data"]:
+                t["id"] = str(int(t["id"]) + gen)
+            out = json.dumps(page).encode()
+            size += len(out) + 1
+            yield out
+        gen += 1
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    import orjson
+
+    from echochamber import pipeline
+    from echochamber.config import Settings
+    from echochamber.store.engine import init_db, make_engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.jsonl"
+        with path.open("wb") as fh:
+            for line in twarc_lines(args.mb):
+                fh.write(line + b"\n")
+        mb = path.stat().st_size / 1e6
+        # baseline: parse the same pages, executemany the same rows in 10,000-row batches
+        db = sqlite3.connect(Path(tmp) / "raw.db")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE posts (uri TEXT UNIQUE, author TEXT, created TEXT, text TEXT)")
+        db.execute("CREATE TABLE users (id TEXT UNIQUE, name TEXT, followers INTEGER)")
+        t0 = time.perf_counter()
+        rows: list[Any] = []
+        users: list[Any] = []
+        n = 0
+        with path.open("rb") as fh:
+            for line in fh:
+                page = orjson.loads(line)
+                for t in page["data"]:
+                    rows.append((t["id"], t["author_id"], t["created_at"], t["text"]))
+                users.extend((u["id"], u["username"], u["public_metrics"]["followers_count"])
+                             for u in page["includes"]["users"])
+                if len(rows) >= 10_000:
+                    db.executemany("INSERT OR IGNORE INTO posts VALUES (?,?,?,?)", rows)
+                    db.executemany("INSERT OR IGNORE INTO users VALUES (?,?,?)", users)
+                    db.commit()
+                    n += len(rows)
+                    rows, users = [], []
+        db.executemany("INSERT OR IGNORE INTO posts VALUES (?,?,?,?)", rows)
+        db.commit()
+        n += len(rows)
+        base = time.perf_counter() - t0
+        engine = make_engine(f"sqlite:///{tmp}/e.db")
+        init_db(engine)
+        before = rss_mb()
+        ours, res = timed(lambda: pipeline.import_file(Settings(), pipeline.JobContext(
+            engine=engine), str(path), "twarc2"))
+        print(f"{mb:.0f} MB twarc2 JSONL, {n:,} tweets")
+        print(f"baseline parse + executemany : {n / base:9,.0f} tweets/s")
+        print(f"echochamber import           : {n / ours:9,.0f} tweets/s  ratio {base / ours:.2f}x "
+              f"(target >= 0.5); peak RSS {rss_mb():.0f} MB (before {before:.0f} MB)")
+        print(f"imported {res.imported:,} records, {res.posts_new:,} new posts")
+        zlib.crc32(b"")  # keep zlib import honest for readers: raw lines are stored compressed
+        engine.dispose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("ingest")
+    p.add_argument("--statuses", type=int, default=100_000)
+    p.set_defaults(fn=cmd_ingest)
+    p = sub.add_parser("api")
+    p.add_argument("--new", type=int, default=400)
+    p.set_defaults(fn=cmd_api)
+    p = sub.add_parser("graph")
+    p.add_argument("--posts", type=int, default=100_000)
+    p.add_argument("--big", action="store_true", help="also a 1,000,000-post store")
+    p.set_defaults(fn=cmd_graph)
+    p = sub.add_parser("import")
+    p.add_argument("--mb", type=float, default=100)
+    p.set_defaults(fn=cmd_import)
+    args = ap.parse_args()
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()
