@@ -187,3 +187,24 @@ def test_counts_update_but_known_links_stay(engine: Engine) -> None:
         )
     with engine.connect() as conn:
         assert conn.scalar(select(PostRow.favourites_count)) == 7
+
+
+def test_an_old_store_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from echochamber.store.engine import MIGRATIONS, current_revision, head_revision
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    command.upgrade(cfg, "0001")  # a store made by the first release
+    with engine.begin() as conn:
+        store_batch(conn, normalize_statuses([status_(1, 1)], instance=INST), now=NOW)
+    with pytest.raises(StoreError, match="echochamber init"):
+        require_schema(engine)
+    before, after = init_db(engine)
+    assert (before, after) == ("0001", head_revision()) and current_revision(engine) == after
+    assert counts(engine)["posts"] == 1
+    engine.dispose()

@@ -153,6 +153,10 @@ class EdgeWeekRow(Base):
     platform: Mapped[str] = mapped_column(String(16))
     n: Mapped[int] = mapped_column(Integer, default=0)
     n_via_reply: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (
+        Index("ix_edge_weeks_actor", "actor_id", "week"),
+        Index("ix_edge_weeks_target", "target_id", "week"),
+    )
 
 
 class RawPayloadRow(Base):
