@@ -22,6 +22,7 @@ InteractionKind = Literal["reply", "mention", "boost", "quote", "favourite"]
 KINDS: tuple[InteractionKind, ...] = ("reply", "mention", "boost", "quote", "favourite")
 
 Scope = Literal["mastodon", "twitter", "bluesky", "all"]
+RunStatus = Literal["ok", "partial", "failed"]
 SCOPES: tuple[Scope, ...] = ("mastodon", "twitter", "bluesky", "all")
 
 
@@ -176,7 +177,7 @@ class CollectResult:
     interactions_new: int = 0
     errors: tuple[str, ...] = field(default=())
     skipped: tuple[str, ...] = field(default=())
-    status: Literal["ok", "partial", "failed"] = "ok"
+    status: RunStatus = "ok"
 
 
 Node = Any

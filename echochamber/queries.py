@@ -140,33 +140,86 @@ def _topo(tree: Any) -> list[str]:
     return order
 
 
+def _bfs_path(
+    engine: Engine, window: Window, scope: str, a: int, b: int, limit: int = 12
+) -> list[int]:
+    """Bidirectional BFS over the week's edge counts in SQL, expanding the smaller side."""
+    if a == b:
+        return [a]
+    parents = {a: {a: -1}, b: {b: -1}}
+    frontier = {a: {a}, b: {b}}
+    with engine.connect() as conn:
+        for _ in range(limit):
+            side = a if len(frontier[a]) <= len(frontier[b]) else b
+            other = b if side == a else a
+            if not frontier[side]:
+                return []
+            nxt: set[int] = set()
+            for node, nbrs in gd.neighbours(conn, window, frontier[side], scope).items():
+                for m in sorted(nbrs):
+                    if m not in parents[side]:
+                        parents[side][m] = node
+                        nxt.add(m)
+            meet = sorted(nxt & set(parents[other]))
+            if meet:
+                m = meet[0]
+                left, right = [], []
+                x = m
+                while x != -1:
+                    left.append(x)
+                    x = parents[a][x]
+                x = parents[b][m]
+                while x != -1:
+                    right.append(x)
+                    x = parents[b][x]
+                return left[::-1] + right
+            frontier[side] = nxt
+    return []
+
+
 def shortest_path(
     engine: Engine, settings: Settings, window: Window, scope: str, source: str, target: str
 ) -> list[dict[str, Any]]:
     """Hops from ``source`` to ``target`` along interactions (either direction)."""
     a, b = _account_id(engine, source), _account_id(engine, target)
+    if gd.is_whole_weeks(window):
+        nodes = _bfs_path(engine, window, scope, a, b)
+        with engine.connect() as conn:
+            info = gd.account_info(conn, nodes)
+            hops = []
+            for u, v in itertools.pairwise(nodes):
+                fwd = gd.pair_kinds(conn, window, u, v, scope)
+                kinds = fwd or gd.pair_kinds(conn, window, v, u, scope)
+                hops.append(
+                    {
+                        "from": info.get(u, {}).get("handle"),
+                        "to": info.get(v, {}).get("handle"),
+                        "direction": "acted on" if fwd else "was acted on by",
+                        "kinds": {k: int(kinds.get(k, 0)) for k in KINDS},
+                    }
+                )
+        return hops
     with engine.connect() as conn:
         wk = load_week(conn, settings, window, scope)
     U = wk.G.to_undirected(as_view=True)
     if a not in U or b not in U:
         return []
     try:
-        nodes = nx.shortest_path(U, a, b)
+        path_nodes = nx.shortest_path(U, a, b)
     except nx.NetworkXNoPath:
         return []
-    hops = []
-    for u, v in itertools.pairwise(nodes):
+    out = []
+    for u, v in itertools.pairwise(path_nodes):
         data = wk.G.get_edge_data(u, v) or wk.G.get_edge_data(v, u) or {}
-        direction = "acted on" if wk.G.has_edge(u, v) else "was acted on by"
-        hops.append(
+        out.append(
             {
                 "from": wk.info.get(u, {}).get("handle"),
                 "to": wk.info.get(v, {}).get("handle"),
-                "direction": direction,
+                "direction": "acted on" if wk.G.has_edge(u, v) else "was acted on by",
                 "kinds": {k: int(data.get(k, 0)) for k in KINDS},
             }
         )
-    return hops
+    return out
 
 
 def export_graph(

@@ -192,3 +192,40 @@ def weeks_with_data(conn: Connection, scope: str = "all") -> list[date]:
             rows.add(d)
             d += timedelta(days=7)
     return sorted(r if isinstance(r, date) else date.fromisoformat(str(r)) for r in rows)
+
+
+def neighbours(
+    conn: Connection, window: Window, nodes: Iterable[int], scope: str = "all"
+) -> dict[int, set[int]]:
+    """Accounts tied to ``nodes`` in either direction in a whole-week window (edge_weeks)."""
+    weeks = _whole_weeks(window)
+    if weeks is None:
+        raise ValueError("neighbours() needs a window of whole ISO weeks")
+    wanted = sorted(set(nodes))
+    out: dict[int, set[int]] = {n: set() for n in wanted}
+    for i in range(0, len(wanted), 5000):
+        part = wanted[i : i + 5000]
+        for mine, other in (("actor_id", "target_id"), ("target_id", "actor_id")):
+            stmt = select(getattr(E, mine), getattr(E, other)).where(
+                E.week.in_(weeks), getattr(E, mine).in_(part)
+            )
+            for a, b in conn.execute(_scoped(stmt, E.platform, scope)):
+                out[a].add(b)
+    return out
+
+
+def pair_kinds(
+    conn: Connection, window: Window, u: int, v: int, scope: str = "all"
+) -> dict[str, int]:
+    """Per-kind counts of u -> v in a whole-week window."""
+    weeks = _whole_weeks(window) or []
+    stmt = (
+        select(E.kind, func.sum(E.n))
+        .where(E.week.in_(weeks), E.actor_id == u, E.target_id == v)
+        .group_by(E.kind)
+    )
+    return {k: int(n) for k, n in conn.execute(_scoped(stmt, E.platform, scope))}
+
+
+def is_whole_weeks(window: Window) -> bool:
+    return _whole_weeks(window) is not None

@@ -1,0 +1,147 @@
+"""Twitter/X API v2 recent search through twarc's ``Twarc2``, in the archives' page format.
+
+Each stream is a query (``#hcsm`` for a tag) with a ``since_id`` cursor.  A pass stores every
+page (raw and normalised) as it comes and advances the cursor only when the pass is complete,
+so an interrupted pass is fetched again and stores nothing twice.  Settling conversations are
+expanded by ``conversation_id:<id>`` searches.  twarc waits out 429s itself (by the
+``x-rate-limit-reset`` header); the bearer token comes from the environment only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from echochamber.collect.base import Page, PageSink
+from echochamber.collect.normalize_twitter import normalize_page
+from echochamber.errors import AuthError, SourceError
+from echochamber.models import Batch, CollectResult, RunStatus
+
+log = logging.getLogger(__name__)
+API = "https://api.twitter.com"
+FIELDS = {
+    "expansions": "author_id,referenced_tweets.id,referenced_tweets.id.author_id,"
+    "entities.mentions.username,in_reply_to_user_id",
+    "tweet_fields": "author_id,conversation_id,created_at,entities,in_reply_to_user_id,lang,"
+    "public_metrics,referenced_tweets",
+    "user_fields": "created_at,name,public_metrics,username",
+}
+
+
+class _Rebase(HTTPAdapter):
+    """Send requests for the API host to another base URL (a proxy, or a replay in tests)."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base.rstrip("/")
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:  # type: ignore[override]
+        assert request.url is not None
+        request.url = self.base + request.url[len(API) :]
+        return super().send(request, *args, **kwargs)
+
+
+def make_client(token: str, api_base: str | None = None) -> Any:
+    """A ``Twarc2`` client; ``api_base`` reroutes ``https://api.twitter.com``."""
+    try:
+        from twarc import Twarc2
+    except ImportError:
+        raise SourceError(
+            "Twitter collection needs twarc: pip install 'echochamber[twitter]'"
+        ) from None
+    client = Twarc2(bearer_token=token)
+    if api_base:
+        client.client.mount(API, _Rebase(api_base))
+    return client
+
+
+def tag_query(tag: str) -> str:
+    """The search query of a tracked tag (retweets included: they are boosts)."""
+    return f"#{tag}"
+
+
+def _pages(client: Any, query: str, since_id: str | None) -> Iterator[dict[str, Any]]:
+    try:
+        yield from client.search_recent(query, since_id=since_id, max_results=100, **FIELDS)
+    except requests.HTTPError as exc:
+        code = exc.response.status_code if exc.response is not None else None
+        if code in (401, 403):
+            raise AuthError(
+                f"Twitter refused the bearer token ({code}); check ECHOCHAMBER_TWITTER_BEARER_TOKEN"
+            ) from None
+        raise SourceError(f"Twitter search {query!r} failed: HTTP {code}") from None
+    except requests.RequestException as exc:
+        raise SourceError(f"Twitter search {query!r} failed: {type(exc).__name__}") from None
+
+
+def collect_query(
+    client: Any,
+    query: str,
+    since_id: str | None,
+    sink: PageSink,
+    *,
+    tracked: Iterable[str] = (),
+    stop: Callable[[], bool] = lambda: False,
+) -> CollectResult:
+    """One pass of a search stream; the cursor moves to the newest id once the pass is done."""
+    requests_made = new = seen = ties = 0
+    newest = since_id
+    errors: list[str] = []
+    try:
+        for page in _pages(client, query, since_id):
+            requests_made += 1
+            meta = page.get("meta") or {}
+            batch = normalize_page(page, tracked=tracked)
+            stored = sink(Page(batch, json.dumps(page).encode(), f"{API}/2/tweets/search/recent"))
+            new, seen, ties = (
+                new + stored.posts_new,
+                seen + stored.posts_seen,
+                ties + stored.interactions_new,
+            )
+            cand = meta.get("newest_id")
+            if cand and (newest is None or int(cand) > int(newest)):
+                newest = cand
+            if stop():
+                errors.append("stopped before the pass ended; the next run repeats it")
+                break
+        else:
+            if newest != since_id:
+                sink(Page(Batch(), b"", "cursor", cursor=newest))
+    except SourceError as exc:
+        errors.append(str(exc))
+    status: RunStatus = (
+        "failed" if errors and not new and not seen else ("partial" if errors else "ok")
+    )
+    return CollectResult(
+        "twitter",
+        "api.twitter.com",
+        query,
+        requests_made,
+        new,
+        seen,
+        ties,
+        tuple(errors),
+        (),
+        status,
+    )
+
+
+def expand_conversations(
+    client: Any, conversation_ids: Iterable[str], sink: PageSink, *, tracked: Iterable[str] = ()
+) -> int:
+    """Fetch replies of settling roots by ``conversation_id:`` searches; returns posts stored."""
+    stored_posts = 0
+    for cid in conversation_ids:
+        for page in _pages(client, f"conversation_id:{cid}", None):
+            batch = normalize_page(page, tracked=tracked)
+            stored_posts += sink(
+                Page(batch, json.dumps(page).encode(), f"{API}/2/tweets/search/recent")
+            ).posts_new
+    return stored_posts
