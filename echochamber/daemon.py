@@ -57,7 +57,7 @@ class Daemon:
             timezone=_tz(settings.schedule.timezone),
         )
         self.jobs: dict[str, Callable[[pipeline.JobContext], Any]] = {
-            "collect": lambda ctx: pipeline.collect_all(self.settings, ctx, enrich=False),
+            "collect": lambda ctx: pipeline.collect_sources(self.settings, ctx, enrich=False),
             "enrich": lambda ctx: pipeline.enrich_conversations(self.settings, ctx),
             "snapshot": lambda ctx: pipeline.snapshot_recent(self.settings, ctx),
             "email": lambda ctx: _email(self.settings, ctx),

@@ -11,7 +11,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,11 +63,21 @@ def roster(conn: Connection, settings: Settings, window: Window, scope: str) -> 
 
 
 def load_week(conn: Connection, settings: Settings, window: Window, scope: str) -> WeekGraph:
-    rows = gd.edge_rows(conn, window, scope)
+    """The window's graph; on scope ``all``, accounts linked in ``[identities]`` are one node."""
+    same = gd.identity_map(conn, settings.identities) if scope == "all" else {}
+    rows = [
+        (same.get(a, a), same.get(t, t), k, n, v)
+        for a, t, k, n, v in gd.edge_rows(conn, window, scope)
+    ]
     G = build_graph(rows, weights=settings.graph.weights())
-    core = roster(conn, settings, window, scope)
-    tagged = gd.tagged_posts_by_author(conn, window, scope)
-    posts = gd.thread_posts(conn, window, scope)
+    core = frozenset(same.get(c, c) for c in roster(conn, settings, window, scope))
+    tagged: dict[int, int] = {}
+    for a, n in gd.tagged_posts_by_author(conn, window, scope).items():
+        tagged[same.get(a, a)] = tagged.get(same.get(a, a), 0) + n
+    posts = [
+        replace(p, author_id=same.get(p.author_id, p.author_id))
+        for p in gd.thread_posts(conn, window, scope)
+    ]
     known = {p.uri for p in posts}
     all_trees = build_trees(
         (

@@ -342,3 +342,86 @@ def _platforms(settings: Settings) -> set[str]:
     if settings.bluesky:
         out.add("bluesky")
     return out if len(out) > 1 else set()
+
+
+def collect_twitter(
+    settings: Settings, ctx: JobContext, *, api_base: str | None = None
+) -> list[CollectResult]:
+    """One pass over the configured X/Twitter searches (tags and raw queries)."""
+    import os
+
+    from echochamber.collect import twitter
+    from echochamber.errors import ConfigError
+
+    src = settings.twitter
+    if src is None:
+        return []
+    token = os.environ.get(src.token_env)
+    if not token:
+        raise ConfigError(f"sources.twitter: set {src.token_env} to an X API bearer token")
+    client = twitter.make_client(token, api_base)
+    results = []
+    for query in [twitter.tag_query(t) for t in src.tags] + list(src.queries):
+        with job_lock(ctx.engine, "collect", "twitter", query) as got:
+            if not got or ctx.stop():
+                continue
+            run_id = start_run(ctx.engine, "twitter", "api.twitter.com", query, ctx.clock())
+            cursor = get_cursor(ctx.engine, "twitter", "api.twitter.com", query)
+            sink = StreamSink(ctx.engine, "twitter", "api.twitter.com", query, ctx.clock)
+            res = twitter.collect_query(
+                client, query, cursor.newest_id, sink, tracked=settings.tags, stop=ctx.stop
+            )
+            finish_run(ctx.engine, run_id, res, ctx.clock())
+            results.append(res)
+    return results
+
+
+def collect_bluesky(settings: Settings, ctx: JobContext) -> list[CollectResult]:
+    """One pass over the configured Bluesky tags."""
+    import os
+
+    from echochamber.collect import bluesky
+
+    src = settings.bluesky
+    if src is None:
+        return []
+    client = bluesky.BlueskyClient(
+        src.service,
+        os.environ.get(src.handle_env),
+        os.environ.get(src.password_env),
+        sleep=ctx.sleep,
+    )
+    results = []
+    for tag in src.tags:
+        with job_lock(ctx.engine, "collect", "bluesky", src.service, tag) as got:
+            if not got or ctx.stop():
+                continue
+            run_id = start_run(ctx.engine, "bluesky", src.service, tag, ctx.clock())
+            cursor = get_cursor(ctx.engine, "bluesky", src.service, tag)
+            sink = StreamSink(ctx.engine, "bluesky", src.service, tag, ctx.clock)
+            res = bluesky.collect_tag(
+                client, tag, cursor.newest_id, sink, tracked=settings.tags, stop=ctx.stop
+            )
+            finish_run(ctx.engine, run_id, res, ctx.clock())
+            results.append(res)
+    return results
+
+
+def collect_sources(
+    settings: Settings,
+    ctx: JobContext,
+    source: str = "all",
+    *,
+    instance: str | None = None,
+    tag: str | None = None,
+    enrich: bool = True,
+) -> list[CollectResult]:
+    """Collect from ``source`` (mastodon, twitter, bluesky or all configured)."""
+    results: list[CollectResult] = []
+    if source in ("all", "mastodon"):
+        results += collect_all(settings, ctx, instance=instance, tag=tag, enrich=enrich)
+    if source in ("all", "twitter") and settings.twitter is not None:
+        results += collect_twitter(settings, ctx)
+    if source in ("all", "bluesky") and settings.bluesky is not None:
+        results += collect_bluesky(settings, ctx)
+    return results

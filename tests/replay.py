@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
-PAGING = ("max_id", "min_id", "since_id")
+PAGING = ("max_id", "min_id", "since_id", "next_token", "cursor", "uri")
 DROP = {
     "content-encoding",
     "content-length",
@@ -96,6 +96,15 @@ class ReplayServer:
             self.recordings.setdefault(key, rec)
             self.hosts.add(host)
 
+    def respond(self, path: str, body: Any, *, params: dict[str, str] | None = None,
+                status: int = 200, headers: dict[str, str] | None = None) -> None:
+        """Answer GET ``path`` (with these paging ``params``) with a JSON body."""
+        query = "&".join(f"{k}={v}" for k, v in (params or {}).items())
+        key = _key("GET", f"{path}?{query}" if query else path)
+        self.recordings[key] = Recording(status, {"Content-Type": "application/json",
+                                                  **(headers or {})},
+                                         json.dumps(body).encode())
+
     def fail_next(self, path: str, status: int, headers: dict[str, str] | None = None) -> None:
         self.forced.setdefault(path, []).append(
             Recording(status, headers or {}, json.dumps({"error": "forced"}).encode())
@@ -109,6 +118,8 @@ class ReplayServer:
         rec = self.recordings.get(_key(method, url))
         if rec is not None:
             return rec
+        if "/xrpc/" in path:  # an unrecorded page of a list: empty, no cursor
+            return Recording(200, {"Content-Type": "application/json"}, b'{"posts": []}')
         if "/timelines/" in path:
             return Recording(200, {"Content-Type": "application/json"}, b"[]")
         return Recording(404, {"Content-Type": "application/json"}, b'{"error":"Not recorded"}')

@@ -158,3 +158,16 @@ def test_conversation_query(db_url: str, engine: Engine, tmp_path: Path) -> None
     assert conv["size"] == 4 and conv["depth"] == 1
     assert conv["structural_virality"] == pytest.approx(2 * 3 / 4)
     assert conv["outside_participants"] == 3 and conv["core_participants"] == 1
+
+
+def test_identities_merge_one_person_across_platforms(engine: Engine, tmp_path: Path) -> None:
+    # u0 and u9 are the same person on two accounts: 1 replies to 0, 2 replies to 9
+    graph_as_posts(engine, [(1, 0), (2, 9), (3, 1)])
+    base = Settings(core=CoreSettings(policy="list", accounts=(handle(0),)),
+                    metrics=MetricsSettings(null_samples=5))
+    apart = measure.compute(engine, base, WEEK)
+    linked = Settings(core=base.core, metrics=base.metrics,
+                      identities=((handle(0), handle(9)),))
+    together = measure.compute(engine, linked, WEEK)
+    assert apart["hop_profile"]["1"] == 1 and together["hop_profile"]["1"] == 2
+    assert together["participants"] == apart["participants"] - 1

@@ -40,13 +40,25 @@ def init(ctx: click.Context, as_json: bool) -> None:
 
 
 @click.command()
+@click.option(
+    "--source",
+    type=click.Choice(["all", "mastodon", "twitter", "bluesky"]),
+    default="all",
+    show_default=True,
+    help="Which configured sources to collect.",
+)
 @click.option("--instance", help="Only streams of this Mastodon instance (URL or host).")
 @click.option("--tag", help="Only this hashtag.")
 @click.option("--no-conversations", is_flag=True, help="Skip revisiting settling conversations.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_context
 def collect(
-    ctx: click.Context, instance: str | None, tag: str | None, no_conversations: bool, as_json: bool
+    ctx: click.Context,
+    source: str,
+    instance: str | None,
+    tag: str | None,
+    no_conversations: bool,
+    as_json: bool,
 ) -> None:
     """One pass over every configured stream: new posts, backfill, conversations.
 
@@ -55,16 +67,21 @@ def collect(
     """
     a = app(ctx)
     settings = a.settings
-    if not settings.mastodon:
+    configured = {
+        "mastodon": bool(settings.mastodon),
+        "twitter": settings.twitter is not None,
+        "bluesky": settings.bluesky is not None,
+    }
+    if not (any(configured.values()) if source == "all" else configured[source]):
         raise ConfigError(
-            f"{settings.source_file or 'no config file'}: no [[sources.mastodon]] configured; "
+            f"{settings.source_file or 'no config file'}: no {source} source configured; "
             "add one (see config/echochamber.example.toml)"
         )
     engine = a.engine()
     with a.progress("collecting") as progress:
         job = pipeline.JobContext(engine=engine, progress=progress)
-        results = pipeline.collect_all(
-            settings, job, instance=instance, tag=tag, enrich=not no_conversations
+        results = pipeline.collect_sources(
+            settings, job, source, instance=instance, tag=tag, enrich=not no_conversations
         )
     if not results:
         raise ConfigError(f"no configured stream matches --instance {instance} --tag {tag}")

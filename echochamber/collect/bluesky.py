@@ -61,7 +61,7 @@ class BlueskyClient:
         for attempt in range(self.max_retries + 1):
             self.requests += 1
             try:
-                res = self.client.invoke_query(nsid, params=clean)
+                res = self.client.invoke_query(nsid, params=_params(nsid, clean))
             except exceptions.RateLimitExceededError as exc:
                 wait = _reset_in(getattr(exc, "response", None))
                 if wait > self.max_wait:
@@ -89,6 +89,15 @@ class BlueskyClient:
                 raise SourceError(f"Bluesky {nsid}: unexpected response")
             return content
         raise SourceUnavailable(f"Bluesky {nsid} kept failing")
+
+
+def _params(nsid: str, values: dict[str, Any]) -> Any:
+    """The SDK's typed params model of an XRPC query (``app.bsky.feed.searchPosts`` ->
+    ``models.AppBskyFeedSearchPosts.Params``)."""
+    from atproto_client import models
+
+    name = "".join(part[:1].upper() + part[1:] for part in nsid.split("."))
+    return getattr(models, name).Params(**values)
 
 
 def _reset_in(response: Any, default: float = 5.0) -> float:

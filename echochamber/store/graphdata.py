@@ -229,3 +229,17 @@ def pair_kinds(
 
 def is_whole_weeks(window: Window) -> bool:
     return _whole_weeks(window) is not None
+
+
+def identity_map(conn: Connection, groups: Iterable[Sequence[str]]) -> dict[int, int]:
+    """Account id -> the id that stands for its person, from ``[identities]`` handle groups.
+
+    The first handle of a group found in the store represents the group.
+    """
+    out: dict[int, int] = {}
+    for group in groups:
+        found = resolve_accounts(conn, group)
+        ids = [found[h] for h in group if h in found]
+        for other in ids[1:]:
+            out[other] = ids[0]
+    return out
