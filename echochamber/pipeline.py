@@ -345,7 +345,7 @@ def _platforms(settings: Settings) -> set[str]:
 
 
 def collect_twitter(
-    settings: Settings, ctx: JobContext, *, api_base: str | None = None
+    settings: Settings, ctx: JobContext, *, api_base: str | None = None, enrich: bool = True
 ) -> list[CollectResult]:
     """One pass over the configured X/Twitter searches (tags and raw queries)."""
     import os
@@ -367,16 +367,27 @@ def collect_twitter(
                 continue
             run_id = start_run(ctx.engine, "twitter", "api.twitter.com", query, ctx.clock())
             cursor = get_cursor(ctx.engine, "twitter", "api.twitter.com", query)
-            sink = StreamSink(ctx.engine, "twitter", "api.twitter.com", query, ctx.clock)
+            sink = StreamSink(
+                ctx.engine, "twitter", "api.twitter.com", query, ctx.clock, watch_instance="twitter"
+            )
             res = twitter.collect_query(
                 client, query, cursor.newest_id, sink, tracked=settings.tags, stop=ctx.stop
             )
             finish_run(ctx.engine, run_id, res, ctx.clock())
             results.append(res)
+    if enrich and not ctx.stop():
+        conv_sink = StreamSink(ctx.engine, "twitter", "api.twitter.com", "", ctx.clock)
+
+        def expand(post: Post, native_id: str) -> None:
+            twitter.expand_conversations(client, [native_id], conv_sink, tracked=settings.tags)
+
+        _revisit(settings, ctx, "twitter", expand)
     return results
 
 
-def collect_bluesky(settings: Settings, ctx: JobContext) -> list[CollectResult]:
+def collect_bluesky(
+    settings: Settings, ctx: JobContext, *, enrich: bool = True
+) -> list[CollectResult]:
     """One pass over the configured Bluesky tags."""
     import os
 
@@ -398,13 +409,46 @@ def collect_bluesky(settings: Settings, ctx: JobContext) -> list[CollectResult]:
                 continue
             run_id = start_run(ctx.engine, "bluesky", src.service, tag, ctx.clock())
             cursor = get_cursor(ctx.engine, "bluesky", src.service, tag)
-            sink = StreamSink(ctx.engine, "bluesky", src.service, tag, ctx.clock)
+            sink = StreamSink(
+                ctx.engine, "bluesky", src.service, tag, ctx.clock, watch_instance="bsky"
+            )
             res = bluesky.collect_tag(
                 client, tag, cursor.newest_id, sink, tracked=settings.tags, stop=ctx.stop
             )
             finish_run(ctx.engine, run_id, res, ctx.clock())
             results.append(res)
+    if enrich and not ctx.stop():
+        thread_sink = StreamSink(ctx.engine, "bluesky", src.service, "", ctx.clock)
+
+        def thread(post: Post, native_id: str) -> None:
+            bluesky.enrich_post(client, post.uri, thread_sink, tracked=settings.tags)
+
+        _revisit(settings, ctx, "bsky", thread)
     return results
+
+
+def _revisit(
+    settings: Settings,
+    ctx: JobContext,
+    where: str,
+    fetch: Callable[[Post, str], None],
+    limit: int = 200,
+) -> None:
+    """Revisit watched posts of ``where`` at growing intervals while they settle."""
+    settle = timedelta(days=settings.collect.settle_days)
+    now = ctx.clock()
+    for post_id, native_id, created_at, checks in due_watch(ctx.engine, where, now, limit):
+        if ctx.stop():
+            break
+        post = _post(ctx.engine, post_id)
+        try:
+            if now - created_at <= settle + timedelta(days=1):
+                fetch(post, native_id)
+        except SourceError as exc:
+            log.warning("conversation %s: %s", post.uri, exc)
+            continue
+        with ctx.engine.begin() as conn:
+            mark_checked(conn, post_id, ctx.clock(), created_at, checks, settle)
 
 
 def collect_sources(
@@ -421,7 +465,7 @@ def collect_sources(
     if source in ("all", "mastodon"):
         results += collect_all(settings, ctx, instance=instance, tag=tag, enrich=enrich)
     if source in ("all", "twitter") and settings.twitter is not None:
-        results += collect_twitter(settings, ctx)
+        results += collect_twitter(settings, ctx, enrich=enrich)
     if source in ("all", "bluesky") and settings.bluesky is not None:
-        results += collect_bluesky(settings, ctx)
+        results += collect_bluesky(settings, ctx, enrich=enrich)
     return results

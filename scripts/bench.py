@@ -49,8 +49,9 @@ def real_statuses() -> list[dict[str, Any]]:
 
     path = FIXTURES / "rtoot_vcr_fixtures" / "handle_params_max_id.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [s for it in data["http_interactions"]
-            for s in json.loads(it["response"]["body"]["string"])]
+    return [
+        s for it in data["http_interactions"] for s in json.loads(it["response"]["body"]["string"])
+    ]
 
 
 def replicated_lines(n: int) -> list[bytes]:
@@ -91,10 +92,14 @@ def baseline_ingest(lines: list[bytes], path: Path) -> float:
     accounts, posts, ties = [], [], []
 
     def flush() -> None:
-        db.executemany("INSERT OR IGNORE INTO accounts (url, acct, name, followers) "
-                       "VALUES (?,?,?,?)", accounts)
-        db.executemany("INSERT OR IGNORE INTO posts (uri, native, author, created, text, parent,"
-                       " raw) VALUES (?,?,?,?,?,?,?)", posts)
+        db.executemany(
+            "INSERT OR IGNORE INTO accounts (url, acct, name, followers) VALUES (?,?,?,?)", accounts
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO posts (uri, native, author, created, text, parent,"
+            " raw) VALUES (?,?,?,?,?,?,?)",
+            posts,
+        )
         db.executemany("INSERT OR IGNORE INTO ties VALUES (?,?,?,?)", ties)
         db.commit()
         accounts.clear()
@@ -105,8 +110,17 @@ def baseline_ingest(lines: list[bytes], path: Path) -> float:
         s = orjson.loads(line)
         a = s["account"]
         accounts.append((a["url"], a["acct"], a.get("display_name"), a.get("followers_count")))
-        posts.append((s["uri"], s["id"], a["url"], s["created_at"], s.get("content"),
-                      s.get("in_reply_to_id"), line))
+        posts.append(
+            (
+                s["uri"],
+                s["id"],
+                a["url"],
+                s["created_at"],
+                s.get("content"),
+                s.get("in_reply_to_id"),
+                line,
+            )
+        )
         for m in s.get("mentions") or ():
             ties.append(("mention", a["url"], m["url"], s["uri"]))
         if len(posts) >= 10_000:
@@ -131,12 +145,19 @@ def echochamber_ingest(lines: list[bytes], url: str, page: int) -> float:
     for i in range(0, len(lines), page):
         chunk = lines[i : i + page]
         statuses = [orjson.loads(x) for x in chunk]
-        batch = normalize_statuses(statuses, instance="https://mastodon.social",
-                                   tracked=["ichbinhanna"])
+        batch = normalize_statuses(
+            statuses, instance="https://mastodon.social", tracked=["ichbinhanna"]
+        )
         with engine.begin() as conn:
             store_batch(conn, batch, now=now)
-            store_raw(conn, platform="mastodon", source="bench", endpoint="bench",
-                      body=b"[" + b",".join(chunk) + b"]", now=now)
+            store_raw(
+                conn,
+                platform="mastodon",
+                source="bench",
+                endpoint="bench",
+                body=b"[" + b",".join(chunk) + b"]",
+                now=now,
+            )
     elapsed = time.perf_counter() - t
     engine.dispose()
     return elapsed
@@ -150,8 +171,10 @@ def cmd_ingest(args: argparse.Namespace) -> None:
         print(f"baseline   raw sqlite3.executemany : {n / base:9,.0f} statuses/s ({base:.2f} s)")
         for page in (40, 2000):
             ours = echochamber_ingest(lines, f"sqlite:///{tmp}/e{page}.db", page)
-            print(f"echochamber pages of {page:>5}       : {n / ours:9,.0f} statuses/s "
-                  f"({ours:.2f} s)  ratio {base / ours:.2f}x baseline (target >= 0.5)")
+            print(
+                f"echochamber pages of {page:>5}       : {n / ours:9,.0f} statuses/s "
+                f"({ours:.2f} s)  ratio {base / ours:.2f}x baseline (target >= 0.5)"
+            )
     print(f"peak RSS {rss_mb():.0f} MB")
 
 
@@ -177,8 +200,10 @@ def cmd_api(args: argparse.Namespace) -> None:
             alice.status_post(f"post {i} #hcsm")
         res = pipeline.collect_all(settings, pipeline.JobContext(engine=engine), enrich=False)
         r = res[0]
-        print(f"steady state: {r.posts_new} new statuses in {r.requests} tag-timeline requests "
-              f"= {r.posts_new / max(r.requests, 1):.1f} statuses per request (target >= 35)")
+        print(
+            f"steady state: {r.posts_new} new statuses in {r.requests} tag-timeline requests "
+            f"= {r.posts_new / max(r.requests, 1):.1f} statuses per request (target >= 35)"
+        )
         engine.dispose()
 
 
@@ -193,15 +218,31 @@ def populate_store(url: str, posts: int, weeks: int) -> Any:
     init_db(engine)
     # about 2.6 statuses per tagged root (replies, boosts, quotes)
     per_week = max(1, int(posts / weeks / 2.6))
-    p = SimParams(core_size=100, periphery_size=max(2000, posts // 10), weeks=weeks,
-                  posts_per_week=per_week, mixing=0.3, start=datetime(2026, 1, 5, tzinfo=UTC))
+    p = SimParams(
+        core_size=100,
+        periphery_size=max(2000, posts // 10),
+        weeks=weeks,
+        posts_per_week=per_week,
+        mixing=0.3,
+        start=datetime(2026, 1, 5, tzinfo=UTC),
+    )
     t, s = timed(lambda: populate(engine, p))
-    print(f"populated {s.statuses:,} statuses over {weeks} weeks in {t:.0f} s "
-          f"({s.statuses / t:,.0f}/s)")
+    print(
+        f"populated {s.statuses:,} statuses over {weeks} weeks in {t:.0f} s "
+        f"({s.statuses / t:,.0f}/s)"
+    )
     return engine, p
 
 
 def cmd_graph(args: argparse.Namespace) -> None:
+    sizes = [(args.posts, 1)] + ([(1_000_000, 10)] if args.big else [])
+    for posts, weeks in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"\n== store of {posts:,} posts ({weeks} week(s))")
+            graph_once(f"sqlite:///{tmp}/g.db", posts, weeks)
+
+
+def graph_once(url: str, posts: int, weeks: int) -> None:
     import networkx as nx
 
     from echochamber import measure, queries
@@ -210,63 +251,72 @@ def cmd_graph(args: argparse.Namespace) -> None:
     from echochamber.models import Window
     from echochamber.store import graphdata as gd
 
-    sizes = [(args.posts, 1)] + ([(1_000_000, 10)] if args.big else [])
-    for posts, weeks in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            print(f"\n== store of {posts:,} posts ({weeks} week(s))")
-            engine, p = populate_store(f"sqlite:///{tmp}/g.db", posts, weeks)
-            window = Window(p.start + timedelta(weeks=weeks - 1), p.start + timedelta(weeks=weeks))
-            settings = Settings(metrics=MetricsSettings(null_samples=100))
-            with engine.connect() as conn:
-                t_rows, rows = timed(lambda: gd.edge_rows(conn, window))
-            t_base, _ = timed(lambda: nx.DiGraph((a, b) for a, b, *_ in rows))
-            t_build, G = timed(lambda: build_graph(rows))
-            print(f"aggregated rows {len(rows):,} fetched in {t_rows:.2f} s")
-            print(f"baseline nx.DiGraph from the edge list : {t_base:.2f} s")
-            print(f"build_graph (per-kind attributes)      : {t_build:.2f} s "
-                  f"= {t_build / t_base:.1f}x baseline; {G.number_of_nodes():,} nodes, "
-                  f"{G.number_of_edges():,} edges")
-            t_snap, m = timed(lambda: measure.compute(engine, settings, window))
-            print(f"full weekly snapshot (100 nulls)       : {t_snap:.2f} s "
-                  f"= {t_snap / t_base:.1f}x baseline (target <= 30 s); "
-                  f"{m['participants']:,} participants")
-            snap = measure.load_snapshot(engine, window, "all", "top-active")
-            assert snap is not None
-            core_h = snap["roster"][0]["handle"]
-            outsider = next(n["handle"] for n in snap["details"]["nodes"].values()
-                            if not n["is_core"] and n["hop"] == 2) if any(
-                n["hop"] == 2 for n in snap["details"]["nodes"].values()) else core_h
-            conv = snap["details"]["conversations"][0]["uri"] if snap["details"][
-                "conversations"] else None
-            checks: list[tuple[str, Callable[[], Any]]] = [
-                ("graph reach", lambda: measure.load_snapshot(engine, window, "all",
-                                                              "top-active")),
-                ("graph core", lambda: measure.load_snapshot(engine, window, "all",
-                                                             "top-active")),
-                ("graph bridges", lambda: measure.load_snapshot(engine, window, "all",
-                                                                "top-active")),
-                ("graph account", lambda: queries.account_profile(engine, core_h, window,
-                                                                  "all")),
-                ("graph path", lambda: queries.shortest_path(engine, settings, window, "all",
-                                                             outsider, core_h)),
-            ]
-            if conv:
-                checks.append(("graph conversation",
-                               lambda: queries.conversation_tree(engine, conv, settings)))
-            for name, fn in checks:
-                t, _ = timed(fn)
-                print(f"{name:<22}: {t:.3f} s = {t / t_base:.2f}x baseline (target < 1 s)")
-            print(f"peak RSS {rss_mb():.0f} MB (target < 2048)")
-            engine.dispose()
+    engine, p = populate_store(url, posts, weeks)
+    window = Window(p.start + timedelta(weeks=weeks - 1), p.start + timedelta(weeks=weeks))
+    settings = Settings(metrics=MetricsSettings(null_samples=100))
+    with engine.connect() as conn:
+        t_rows, rows = timed(lambda: gd.edge_rows(conn, window))
+    t_base, _ = timed(lambda: nx.DiGraph((a, b) for a, b, *_ in rows))
+    t_build, G = timed(lambda: build_graph(rows))
+    print(f"aggregated rows {len(rows):,} fetched in {t_rows:.2f} s")
+    print(f"baseline nx.DiGraph from the edge list : {t_base:.2f} s")
+    print(
+        f"build_graph (per-kind attributes)      : {t_build:.2f} s "
+        f"= {t_build / t_base:.1f}x baseline; {G.number_of_nodes():,} nodes, "
+        f"{G.number_of_edges():,} edges"
+    )
+    t_snap, m = timed(lambda: measure.compute(engine, settings, window))
+    print(
+        f"full weekly snapshot (100 nulls)       : {t_snap:.2f} s "
+        f"= {t_snap / t_base:.1f}x baseline (target <= 30 s); "
+        f"{m['participants']:,} participants"
+    )
+    snap = measure.load_snapshot(engine, window, "all", "top-active")
+    assert snap is not None
+    nodes = snap["details"]["nodes"].values()
+    core_h = snap["roster"][0]["handle"]
+    far = [n["handle"] for n in nodes if not n["is_core"] and (n["hop"] or 0) >= 2]
+    outsider = far[0] if far else core_h
+    convs = snap["details"]["conversations"]
+
+    def reach() -> Any:
+        return measure.load_snapshot(engine, window, "all", "top-active")
+
+    checks: list[tuple[str, Callable[[], Any]]] = [
+        ("graph reach / core / bridges", reach),
+        ("graph account", lambda: queries.account_profile(engine, core_h, window, "all")),
+        (
+            "graph path",
+            lambda: queries.shortest_path(engine, settings, window, "all", outsider, core_h),
+        ),
+    ]
+    if convs:
+        checks.append(
+            (
+                "graph conversation",
+                lambda: queries.conversation_tree(engine, convs[0]["uri"], settings),
+            )
+        )
+    for name, fn in checks:
+        t, _ = timed(fn)
+        print(f"{name:<28}: {t:.3f} s = {t / t_base:.2f}x baseline (target < 1 s)")
+    print(f"peak RSS {rss_mb():.0f} MB (target < 2048)")
+    engine.dispose()
 
 
 # ----------------------------------------------------------------------------- import
 
 
 def twarc_lines(target_mb: float) -> Iterator[bytes]:
-    base = [x for x in (FIXTURES / "twarc_network_test_data" /
-                        "blacklivesmatter_search_recent_5pages.jsonl").read_bytes().split(b"\n")
-            if x.strip()]
+    base = [
+        x
+        for x in (
+            FIXTURES / "twarc_network_test_data" / "blacklivesmatter_search_recent_5pages.jsonl"
+        )
+        .read_bytes()
+        .split(b"\n")
+        if x.strip()
+    ]
     size = 0
     gen = 0
     while size < target_mb * 1e6:
@@ -307,8 +357,10 @@ def cmd_import(args: argparse.Namespace) -> None:
                 page = orjson.loads(line)
                 for t in page["data"]:
                     rows.append((t["id"], t["author_id"], t["created_at"], t["text"]))
-                users.extend((u["id"], u["username"], u["public_metrics"]["followers_count"])
-                             for u in page["includes"]["users"])
+                users.extend(
+                    (u["id"], u["username"], u["public_metrics"]["followers_count"])
+                    for u in page["includes"]["users"]
+                )
                 if len(rows) >= 10_000:
                     db.executemany("INSERT OR IGNORE INTO posts VALUES (?,?,?,?)", rows)
                     db.executemany("INSERT OR IGNORE INTO users VALUES (?,?,?)", users)
@@ -322,20 +374,26 @@ def cmd_import(args: argparse.Namespace) -> None:
         engine = make_engine(f"sqlite:///{tmp}/e.db")
         init_db(engine)
         before = rss_mb()
-        ours, res = timed(lambda: pipeline.import_file(Settings(), pipeline.JobContext(
-            engine=engine), str(path), "twarc2"))
+        ours, res = timed(
+            lambda: pipeline.import_file(
+                Settings(), pipeline.JobContext(engine=engine), str(path), "twarc2"
+            )
+        )
         print(f"{mb:.0f} MB twarc2 JSONL, {n:,} tweets")
         print(f"baseline parse + executemany : {n / base:9,.0f} tweets/s")
-        print(f"echochamber import           : {n / ours:9,.0f} tweets/s  ratio {base / ours:.2f}x "
-              f"(target >= 0.5); peak RSS {rss_mb():.0f} MB (before {before:.0f} MB)")
+        print(
+            f"echochamber import           : {n / ours:9,.0f} tweets/s  ratio {base / ours:.2f}x "
+            f"(target >= 0.5); peak RSS {rss_mb():.0f} MB (before {before:.0f} MB)"
+        )
         print(f"imported {res.imported:,} records, {res.posts_new:,} new posts")
         zlib.crc32(b"")  # keep zlib import honest for readers: raw lines are stored compressed
         engine.dispose()
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("ingest")
     p.add_argument("--statuses", type=int, default=100_000)

@@ -96,14 +96,23 @@ class ReplayServer:
             self.recordings.setdefault(key, rec)
             self.hosts.add(host)
 
-    def respond(self, path: str, body: Any, *, params: dict[str, str] | None = None,
-                status: int = 200, headers: dict[str, str] | None = None) -> None:
+    def respond(
+        self,
+        path: str,
+        body: Any,
+        *,
+        params: dict[str, str] | None = None,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Answer GET ``path`` (with these paging ``params``) with a JSON body."""
         query = "&".join(f"{k}={v}" for k, v in (params or {}).items())
         key = _key("GET", f"{path}?{query}" if query else path)
-        self.recordings[key] = Recording(status, {"Content-Type": "application/json",
-                                                  **(headers or {})},
-                                         json.dumps(body).encode())
+        self.recordings[key] = Recording(
+            status,
+            {"Content-Type": "application/json", **(headers or {})},
+            json.dumps(body).encode(),
+        )
 
     def fail_next(self, path: str, status: int, headers: dict[str, str] | None = None) -> None:
         self.forced.setdefault(path, []).append(

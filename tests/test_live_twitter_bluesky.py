@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,8 +31,9 @@ def now() -> Any:
     return datetime.now(UTC)
 
 
-def test_twitter_search_pages_cursor_and_429(engine: Engine,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_twitter_search_pages_cursor_and_429(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import twarc.decorators2
 
     slept: list[float] = []
@@ -43,15 +45,24 @@ def test_twitter_search_pages_cursor_and_429(engine: Engine,
         token = None
         for page in pages:
             params = {"next_token": token} if token else None
-            replay.respond("/2/tweets/search/recent", page, params=params,
-                           headers={"x-rate-limit-remaining": "100",
-                                    "x-rate-limit-reset": str(int(time.time()) + 900)})
+            replay.respond(
+                "/2/tweets/search/recent",
+                page,
+                params=params,
+                headers={
+                    "x-rate-limit-remaining": "100",
+                    "x-rate-limit-reset": str(int(time.time()) + 900),
+                },
+            )
             token = page["meta"].get("next_token")
-        replay.respond("/2/tweets/search/recent", {"meta": {"result_count": 0}},
-                       params={"next_token": token})
-        replay.fail_next("/2/tweets/search/recent", 429,
-                         {"x-rate-limit-remaining": "0",
-                          "x-rate-limit-reset": str(int(time.time()) + 1)})
+        replay.respond(
+            "/2/tweets/search/recent", {"meta": {"result_count": 0}}, params={"next_token": token}
+        )
+        replay.fail_next(
+            "/2/tweets/search/recent",
+            429,
+            {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 1)},
+        )
         client = make_client("test-bearer", api_base=replay.base_url)
         sink = StreamSink(engine, "twitter", "api.twitter.com", "blacklivesmatter", now)
         res = collect_query(client, "blacklivesmatter", None, sink, tracked=["blacklivesmatter"])
@@ -62,21 +73,29 @@ def test_twitter_search_pages_cursor_and_429(engine: Engine,
     assert s["posts_by_platform"]["twitter"] >= len(tweets) == 500
     # one boost per (retweeter, original), none for retweeting oneself
     originals = {t["id"]: t["author_id"] for p in pages for t in p["includes"]["tweets"]}
-    boosts = {(t["author_id"], r["id"]) for p in pages for t in p["data"]
-              for r in t.get("referenced_tweets", []) if r["type"] == "retweeted"
-              and originals[r["id"]] != t["author_id"]}
+    boosts = {
+        (t["author_id"], r["id"])
+        for p in pages
+        for t in p["data"]
+        for r in t.get("referenced_tweets", [])
+        if r["type"] == "retweeted" and originals[r["id"]] != t["author_id"]
+    }
     assert s["interactions"]["boost"] == len(boosts) == 346
     cursor = get_cursor(engine, "twitter", "api.twitter.com", "blacklivesmatter")
     assert cursor.newest_id == max((p["meta"]["newest_id"] for p in pages), key=int)
 
 
 def test_bluesky_search_with_cursor(engine: Engine) -> None:
-    body = json.loads(fixture_path("atrrr_recorded_responses",
-                                   "app.bsky.feed.searchPosts_bb16d.body.json").read_text())
+    body = json.loads(
+        fixture_path(
+            "atrrr_recorded_responses", "app.bsky.feed.searchPosts_bb16d.body.json"
+        ).read_text()
+    )
     with serve() as replay:
         replay.respond("/xrpc/app.bsky.feed.searchPosts", body)
-        replay.fail_next("/xrpc/app.bsky.feed.searchPosts", 429,
-                         {"ratelimit-reset": str(int(time.time()) + 1)})
+        replay.fail_next(
+            "/xrpc/app.bsky.feed.searchPosts", 429, {"ratelimit-reset": str(int(time.time()) + 1)}
+        )
         waits: list[float] = []
         client = BlueskyClient(replay.base_url, sleep=waits.append)
         sink = StreamSink(engine, "bluesky", replay.base_url, "rstats", now)
@@ -88,3 +107,45 @@ def test_bluesky_search_with_cursor(engine: Engine) -> None:
     assert s["posts_by_platform"]["bluesky"] >= 100 and s["tagged_posts"] == 100
     cursor = get_cursor(engine, "bluesky", replay.base_url, "rstats").newest_id
     assert cursor == max(p["indexedAt"] for p in body["posts"])
+
+
+def test_twitter_job_watches_and_expands_conversations(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from echochamber import pipeline
+    from echochamber.config import Settings, TwitterSource
+
+    page = json.loads(
+        fixture_path("twarc_csv_test_data", "brexit.jsonl").read_bytes().split(b"\n")[0]
+    )
+    monkeypatch.setenv("ECHOCHAMBER_TWITTER_BEARER_TOKEN", "test-bearer")
+    settings = Settings(twitter=TwitterSource(tags=("brexit",)))
+    newest = max(
+        datetime.fromisoformat(t["created_at"].replace("Z", "+00:00")) for t in page["data"]
+    )
+    ctx = pipeline.JobContext(engine=engine, clock=lambda: newest + timedelta(hours=1))
+    with serve() as replay:
+        replay.respond("/2/tweets/search/recent", page)
+        replay.respond(
+            "/2/tweets/search/recent",
+            {"meta": {"result_count": 0}},
+            params={"next_token": page["meta"]["next_token"]},
+        )
+        res = pipeline.collect_twitter(settings, ctx, api_base=replay.base_url)
+        searches = [r for r in replay.requests if "query=conversation_id%3A" in r]
+    assert res[0].status == "ok" and res[0].posts_new >= 100
+    from urllib.parse import parse_qs, urlsplit
+
+    from echochamber.collect.normalize_twitter import normalize_page
+
+    now = newest + timedelta(hours=1)
+    tagged = {
+        p.native_id
+        for p in normalize_page(page, tracked=["brexit"]).posts
+        if p.tagged and now - p.created_at <= timedelta(days=8)
+    }  # still settling
+    asked = {parse_qs(urlsplit(r).query)["query"][0].split(":", 1)[1] for r in searches}
+    assert asked == tagged and len(tagged) > 30  # every tagged tweet's conversation, once
+    assert newest.tzinfo is UTC or newest.utcoffset() is not None

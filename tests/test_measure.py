@@ -163,11 +163,12 @@ def test_conversation_query(db_url: str, engine: Engine, tmp_path: Path) -> None
 def test_identities_merge_one_person_across_platforms(engine: Engine, tmp_path: Path) -> None:
     # u0 and u9 are the same person on two accounts: 1 replies to 0, 2 replies to 9
     graph_as_posts(engine, [(1, 0), (2, 9), (3, 1)])
-    base = Settings(core=CoreSettings(policy="list", accounts=(handle(0),)),
-                    metrics=MetricsSettings(null_samples=5))
+    base = Settings(
+        core=CoreSettings(policy="list", accounts=(handle(0),)),
+        metrics=MetricsSettings(null_samples=5),
+    )
     apart = measure.compute(engine, base, WEEK)
-    linked = Settings(core=base.core, metrics=base.metrics,
-                      identities=((handle(0), handle(9)),))
+    linked = Settings(core=base.core, metrics=base.metrics, identities=((handle(0), handle(9)),))
     together = measure.compute(engine, linked, WEEK)
     assert apart["hop_profile"]["1"] == 1 and together["hop_profile"]["1"] == 2
     assert together["participants"] == apart["participants"] - 1

@@ -140,6 +140,8 @@ def add_watch(conn: Connection, instance: str, posts: Sequence[Any], now: dateti
 
 
 def _host(instance: str) -> str:
+    if "//" not in instance:
+        return instance  # "twitter", "bsky": the source name itself
     from echochamber.collect.normalize_mastodon import instance_host
 
     return instance_host(instance)
