@@ -12,6 +12,7 @@ import click
 from echochamber.cli.context import app, emit_json, out
 from echochamber.cli.windows import resolve_window, window_options
 from echochamber.models import Window
+from echochamber.report.data import SHARES
 
 HEADLINE = (
     "participants",
@@ -23,15 +24,6 @@ HEADLINE = (
     "escaped_share",
     "new_voices",
 )
-SHARES = {
-    "outside_share",
-    "outside_post_share",
-    "escaped_share",
-    "top10_share",
-    "detached_outsider_share",
-    "in_openness",
-    "out_openness",
-}
 SPARK = "▁▂▃▄▅▆▇█"
 
 

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from echochamber.collect.base import Accumulator
 from echochamber.collect.text import clean_text, normalize_tag
 from echochamber.errors import ImportFormatError
-from echochamber.models import Account, Batch, Interaction, InteractionKind, Post
+from echochamber.models import Account, Batch, Post
 
 JSON = Mapping[str, Any]
 
@@ -54,12 +55,12 @@ def _quoted_uri(embed: Any) -> str | None:
     return uri if isinstance(uri, str) and "/app.bsky.feed.post/" in uri else None
 
 
-class _Out:
+class _Out(Accumulator):
+    platform = "bluesky"
+
     def __init__(self, tracked: Iterable[str]) -> None:
+        super().__init__()
         self.tracked = frozenset(normalize_tag(t) for t in tracked)
-        self.accounts: dict[str, Account] = {}
-        self.posts: dict[str, Post] = {}
-        self.ties: dict[tuple[str, str, str, str], Interaction] = {}
 
     def actor(self, a: JSON | None, did: str | None = None) -> str | None:
         d = (a or {}).get("did") or did
@@ -78,28 +79,6 @@ class _Out:
         elif d not in self.accounts:
             self.accounts[d] = Account(platform="bluesky", key=d)
         return str(d)
-
-    def tie(
-        self,
-        kind: InteractionKind,
-        actor: str,
-        target: str | None,
-        subject: str,
-        at: datetime,
-        target_post: str | None = None,
-        via_reply: bool = False,
-    ) -> None:
-        if target and target != actor:
-            self.ties[(kind, actor, target, subject)] = Interaction(
-                "bluesky",
-                kind,
-                actor,
-                target,
-                subject,
-                at,
-                target_post=target_post,
-                via_reply=via_reply,
-            )
 
     def post(self, view: JSON) -> Post:
         uri = view.get("uri")
@@ -175,11 +154,6 @@ class _Out:
             parent = parent.get("parent")
         for r in node.get("replies") or ():
             self.thread(r)
-
-    def batch(self) -> Batch:
-        return Batch(
-            tuple(self.accounts.values()), tuple(self.posts.values()), tuple(self.ties.values())
-        )
 
 
 def normalize_records(

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from echochamber.collect.base import Accumulator
 from echochamber.collect.text import clean_text, normalize_tag
 from echochamber.errors import ImportFormatError
-from echochamber.models import Account, Batch, Interaction, InteractionKind, Post
+from echochamber.models import Account, Batch, Post
 
 JSON = Mapping[str, Any]
 
@@ -41,12 +42,12 @@ def _time(value: Any) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-class _Out:
+class _Out(Accumulator):
+    platform = "twitter"
+
     def __init__(self, tracked: Iterable[str]) -> None:
+        super().__init__()
         self.tracked = frozenset(normalize_tag(t) for t in tracked)
-        self.accounts: dict[str, Account] = {}
-        self.posts: dict[str, Post] = {}
-        self.ties: dict[tuple[str, str, str, str], Interaction] = {}
 
     def account(self, user: JSON | None, user_id: Any = None) -> str | None:
         uid = (user or {}).get("id_str") or (user or {}).get("id") or user_id
@@ -72,33 +73,6 @@ class _Out:
         elif key not in self.accounts:
             self.accounts[key] = Account(platform="twitter", key=key)
         return key
-
-    def tie(
-        self,
-        kind: InteractionKind,
-        actor: str,
-        target: str | None,
-        subject: str,
-        at: datetime,
-        target_post: str | None = None,
-        via_reply: bool = False,
-    ) -> None:
-        if target and target != actor:
-            self.ties[(kind, actor, target, subject)] = Interaction(
-                "twitter",
-                kind,
-                actor,
-                target,
-                subject,
-                at,
-                target_post=target_post,
-                via_reply=via_reply,
-            )
-
-    def batch(self) -> Batch:
-        return Batch(
-            tuple(self.accounts.values()), tuple(self.posts.values()), tuple(self.ties.values())
-        )
 
 
 def _v2_tweet(
