@@ -74,6 +74,18 @@ class Community:
         self.periphery = list(range(p.core_size, n))
         self.weight = [self.rng.lognormvariate(0, 1.0) for _ in range(n)]
         self.next_id = 10_000_000
+        self._cum: dict[int, list[float]] = {}
+        self._reweigh()
+
+    def _reweigh(self) -> None:
+        """Cumulative weights per group, so a draw costs O(log n), not O(n)."""
+        self._cum = {}
+        for group in (self.core, self.periphery):
+            total, cum = 0.0, []
+            for i in group:
+                total += self.weight[i]
+                cum.append(total)
+            self._cum[id(group)] = cum
 
     def _account(self, i: int) -> dict[str, Any]:
         inst = self.p.instances[i % len(self.p.instances)]
@@ -93,10 +105,11 @@ class Community:
     def drift(self) -> None:
         s = self.p.drift
         self.weight = [w * math.exp(self.rng.gauss(-s * s / 2, s)) for w in self.weight]
+        self._reweigh()
 
     def pick(self, group: list[int], exclude: int | None = None) -> int:
         for _ in range(5):
-            a = self.rng.choices(group, weights=[self.weight[i] for i in group])[0]
+            a = self.rng.choices(group, cum_weights=self._cum[id(group)])[0]
             if a != exclude:
                 return a
         return group[0] if group[0] != exclude else group[-1]
