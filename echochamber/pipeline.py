@@ -281,6 +281,7 @@ def import_file(
     detected = detect_format(path) if fmt == "auto" else fmt
     records = imported = new = seen = ties = 0
     errors: list[tuple[int, str]] = []
+    read = 0
     for chunk in iter_archive(path, detected, tracked=settings.tags, instance=instance):
         now = ctx.clock()
         with ctx.engine.begin() as conn:
@@ -304,7 +305,9 @@ def import_file(
             if on_error:
                 on_error(path, line, reason)
         if ctx.progress:
-            ctx.progress(f"import {path}", chunk.records)
+            ctx.progress(f"{path}: records", chunk.records)
+            ctx.progress(f"{path}: kB read", (chunk.bytes_read - read) // 1000)
+        read = chunk.bytes_read
     return ImportResult(path, detected, records, imported, new, seen, ties, tuple(errors))
 
 

@@ -281,3 +281,50 @@ def test_boost_status_normalises_to_a_boost() -> None:
         assert kinds.count("boost") == 1
     assert {p.uri for p in batch.posts} >= {boost["reblog"]["uri"]}
     assert isinstance(batch.posts[0], Post)
+
+
+def test_ichbinhanna_collected_then_measured(engine: Engine) -> None:
+    """The real recording through collect -> snapshot; every number explained from the JSON."""
+    from datetime import timedelta
+
+    from echochamber import measure
+    from echochamber.config import CoreSettings, MetricsSettings
+    from echochamber.models import Window
+
+    cassette = fixture_path("rtoot_vcr_fixtures", "handle_params_max_id.yml")
+    statuses = [s for page in bodies(cassette) for s in page]
+    with serve(cassette) as replay:
+        base = settings(replay.base_url, "ichbinhanna")
+        pipeline.collect_all(base, job(engine), enrich=False)
+    first = min(datetime.fromisoformat(s["created_at"].replace("Z", "+00:00")) for s in statuses)
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    window = Window(start, start + timedelta(days=200))  # the whole recording, 2025-01-01 on
+    s = Settings(
+        mastodon=base.mastodon,
+        core=CoreSettings(policy="top-active", size=10),
+        metrics=MetricsSettings(null_samples=20),
+    )
+    m = measure.compute(engine, s, window)
+    again = measure.compute(engine, s, window)
+    assert m == again  # stable: same store, same seed, same numbers
+
+    # posts: every recorded status carries the tag and lies in the window
+    assert m["posts"] == 160
+    # participants: the 74 authors; the accounts they mention or answer only received ties
+    assert m["participants"] == 74 and m["core_size"] == 10
+    # the core is the 10 most active by tagged posts + ties made (no weeks before: the window)
+    posts_by_author: dict[str, int] = {}
+    for st in statuses:
+        posts_by_author[st["account"]["url"]] = posts_by_author.get(st["account"]["url"], 0) + 1
+    top_posts = sorted(posts_by_author.values(), reverse=True)[:10]
+    assert m["top10_share"] == pytest.approx(sum(top_posts) / 160)
+    # with only 20 reply ties, 1 quote and the mentions, most authors never touch the core
+    assert m["outside_participants"] == 64
+    assert 0 <= m["outside_share"] <= 1 and m["outside_share"] == pytest.approx(64 / 74)
+    assert (
+        m["hop_profile"]["unreached"]
+        + m["hop_profile"]["1"]
+        + m["hop_profile"]["2"]
+        + m["hop_profile"]["3+"]
+        == 64
+    )
