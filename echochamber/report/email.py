@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from echochamber.report.chart import trend_chart_png
-from echochamber.report.data import ReportData, fmt_delta
+from echochamber.report.data import ReportData
 from echochamber.report.html import render_html
 from echochamber.report.text import render_text
 
@@ -20,20 +20,21 @@ def subject(data: ReportData) -> str:
     ...                                      ("2026-W47", {"outside_share": 0.38})])
     >>> subject(d)
     '#hcsm week 47: 38% of participants outside the core, +4 pts'
+    >>> subject(ReportData("#hcsm", "2026-W47", [("W46", {"outside_share": 0.381}),
+    ...                                          ("W47", {"outside_share": 0.379})]))
+    '#hcsm week 47: 38% of participants outside the core, ±0 pts'
     """
     week = data.week_label.split("W")[-1].lstrip("0") or data.week_label
     share = data.current.get("outside_share")
     if not isinstance(share, int | float):
         return f"{data.tag_label} week {week}: no participants this week"
     delta = data.delta("outside_share")
-    change = (
-        ""
-        if delta is None
-        else ", " + fmt_delta("outside_share", round(delta)).replace(".0 pts", " pts")
-    )
-    return (
-        f"{data.tag_label} week {week}: {100 * share:.0f}% of participants outside the core{change}"
-    )
+    change = ""
+    if delta is not None:
+        points = round(delta)
+        change = ", ±0 pts" if points == 0 else f", {points:+d} pts"
+    headline = f"{100 * share:.0f}% of participants outside the core"
+    return f"{data.tag_label} week {week}: {headline}{change}"
 
 
 def build_message(data: ReportData, sender: str, recipients: list[str]) -> EmailMessage:
