@@ -115,8 +115,10 @@ def iter_archive(
     tracked: Sequence[str] = (),
     instance: str | None = None,
     chunk_records: int = 2000,
+    chunk_bytes: int = 4_000_000,
 ) -> Iterator[Chunk]:
-    """Yield :class:`Chunk` objects of up to ``chunk_records`` records from ``path``."""
+    """Yield :class:`Chunk` objects of up to ``chunk_records`` records or ``chunk_bytes`` of
+    input (an API v2 page is one record of a hundred tweets), so memory stays flat."""
     if fmt == "auto":
         fmt = detect_format(path)
     normalise = _normaliser(fmt)
@@ -124,7 +126,7 @@ def iter_archive(
     lines: list[bytes] = []
     numbers: list[int] = []
     chunk = Chunk(Batch())
-    read = 0
+    read = pending = 0
 
     def flush() -> Chunk:
         nonlocal records, lines, numbers, chunk
@@ -167,7 +169,9 @@ def iter_archive(
             records.append(obj)
             lines.append(text)
             numbers.append(no)
-            if chunk.records >= chunk_records:
+            pending += len(text)
+            if chunk.records >= chunk_records or pending >= chunk_bytes:
+                pending = 0
                 yield flush()
     if chunk.records:
         yield flush()
