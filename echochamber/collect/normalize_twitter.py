@@ -76,8 +76,15 @@ class _Out(Accumulator):
 
 
 def _v2_tweet(
-    t: JSON, out: _Out, users: Mapping[str, JSON], tweets: Mapping[str, JSON], depth: int = 0
+    t: JSON,
+    out: _Out,
+    users: Mapping[str, JSON],
+    tweets: Mapping[str, JSON],
+    names: Mapping[str, JSON],
+    depth: int = 0,
 ) -> Post:
+    """One v2 tweet; ``users``/``tweets`` are the page's includes, ``names`` its users by
+    lower-case username (mentions may carry a username only)."""
     tid = t.get("id")
     if tid is None:
         raise ImportFormatError("tweet has no 'id'")
@@ -113,7 +120,7 @@ def _v2_tweet(
             and depth < 2
             and ("author_id" in ref_tweet or "author" in ref_tweet)
         ):
-            ref_author = _v2_tweet(ref_tweet, out, users, tweets, depth + 1).author
+            ref_author = _v2_tweet(ref_tweet, out, users, tweets, names, depth + 1).author
         ref_uri = post_uri(ref["id"])
         if kind == "retweeted":
             boost_of = ref_uri
@@ -128,9 +135,8 @@ def _v2_tweet(
             parent = ref_uri
             reply_target = reply_target or ref_author
     mentions: list[str] = []
-    by_name = {str(u.get("username", "")).lower(): u for u in users.values()}
     for m in ents.get("mentions") or ():
-        mid = m.get("id") or (by_name.get(str(m.get("username", "")).lower()) or {}).get("id")
+        mid = m.get("id") or (names.get(str(m.get("username", "")).lower()) or {}).get("id")
         if mid is None:
             continue  # a mention whose account id is unknown cannot be keyed
         key = out.account(users.get(str(mid)), mid)
@@ -258,13 +264,14 @@ def normalize_page(page: JSON, *, tracked: Iterable[str] = (), out: _Out | None 
     inc = page.get("includes") or {}
     users = {str(u["id"]): u for u in inc.get("users") or () if isinstance(u, Mapping)}
     tweets = {str(t["id"]): t for t in inc.get("tweets") or () if isinstance(t, Mapping)}
+    names = {str(u.get("username", "")).lower(): u for u in users.values()}
     for u in users.values():
         o.account(u)
     data = page.get("data") or []
     if isinstance(data, Mapping):
         data = [data]
     for t in data:
-        _v2_tweet(t, o, users, tweets)
+        _v2_tweet(t, o, users, tweets, names)
     return o.batch()
 
 
@@ -275,7 +282,7 @@ def normalize_records(records: Sequence[JSON], *, tracked: Iterable[str] = ()) -
         if "data" in r and ("includes" in r or "meta" in r):
             normalize_page(r, out=out)
         elif "author_id" in r or "author" in r:
-            _v2_tweet(r, out, {}, {})
+            _v2_tweet(r, out, {}, {}, {})
         elif "user" in r and ("id_str" in r or "id" in r):
             _v1_status(r, out)
         elif "data" in r:  # an error-only page ({"errors": ...}) or empty result
