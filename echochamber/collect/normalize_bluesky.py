@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from echochamber.collect.base import Accumulator
-from echochamber.collect.text import clean_text, normalize_tag
+from echochamber.collect.text import clean_text, normalize_tag, parse_time
 from echochamber.errors import ImportFormatError
 from echochamber.models import Account, Batch, Post
 
@@ -32,13 +32,7 @@ def did_of(uri: str | None) -> str | None:
 
 
 def _time(value: Any) -> datetime:
-    if not isinstance(value, str) or not value:
-        raise ImportFormatError(f"post has no usable 'createdAt': {value!r}")
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ImportFormatError(f"'createdAt' is not a time: {value!r}") from exc
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+    return parse_time(value, "createdAt")
 
 
 def _quoted_uri(embed: Any) -> str | None:

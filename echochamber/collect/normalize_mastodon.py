@@ -16,28 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from echochamber.collect.text import clean_text, hashed_key, html_to_text, normalize_tag
+from echochamber.collect.text import (
+    clean_text,
+    hashed_key,
+    html_to_text,
+    normalize_tag,
+    parse_time,
+)
 from echochamber.errors import ImportFormatError
 from echochamber.models import Account, Batch, Interaction, Post
 
 JSON = Mapping[str, Any]
-
-
-def parse_time(value: Any, field_name: str = "created_at") -> datetime:
-    """Parse Mastodon's ISO 8601 times (``2025-07-15T07:54:23.000Z``) to aware UTC datetimes."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value:
-        raise ImportFormatError(f"field {field_name!r} is missing or not a time: {value!r}")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ImportFormatError(f"field {field_name!r} is not an ISO time: {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def instance_host(instance: str) -> str:

@@ -1,11 +1,15 @@
-"""Turning hostile platform text into safe plain text, and tags into their canonical form."""
+"""Turning hostile platform text into safe plain text; tags and times into canonical forms."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import unicodedata
+from datetime import UTC, datetime
 from html import unescape
+from typing import Any
+
+from echochamber.errors import ImportFormatError
 
 _INVISIBLE = re.compile(r'<span class="invisible">[^<]*</span>', re.I)
 _BREAKS = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</?(?:div|li|blockquote)[^>]*>", re.I)
@@ -62,3 +66,20 @@ def hashed_key(platform: str, key: str) -> str:
     """
     digest = hashlib.sha256(f"{platform}\0{key}".encode()).hexdigest()[:24]
     return f"hashed:{digest}"
+
+
+def parse_time(value: Any, field_name: str = "created_at") -> datetime:
+    """Parse an ISO 8601 time (``2025-07-15T07:54:23.000Z``) to an aware UTC datetime.
+
+    >>> parse_time("2025-07-15T07:54:23.000Z").isoformat()
+    '2025-07-15T07:54:23+00:00'
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value:
+        raise ImportFormatError(f"field {field_name!r} is missing or not a time: {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ImportFormatError(f"field {field_name!r} is not an ISO time: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
