@@ -154,7 +154,7 @@ def test_two_daemons_collect_each_stream_single_flight(
                 "job_runs RESTART IDENTITY CASCADE"
             )
         )
-        conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+        conn.execute(text("DELETE FROM apscheduler_jobs"))  # created by init, shared
     cfg = config(tmp_path, server.base_url)
     procs = [start(cfg, pg_server_url, tmp_path / f"log{i}") for i in range(2)]
     try:
@@ -163,22 +163,27 @@ def test_two_daemons_collect_each_stream_single_flight(
             wait_for(lambda: len(conn.execute(select(CollectionRunRow.id)).all()) >= 6)
         for p in procs:
             p.send_signal(signal.SIGTERM)
-        assert [p.wait(timeout=30) for p in procs] == [0, 0]
+        codes = [p.wait(timeout=30) for p in procs]
+        logs = [(tmp_path / f"log{i}").read_text()[-2000:] for i in range(2)]
+        assert codes == [0, 0], logs
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    CollectionRunRow.tag,
+                    CollectionRunRow.started_at,
+                    CollectionRunRow.finished_at,
+                ).order_by(CollectionRunRow.started_at)
+            ).all()
+        by_stream: dict[str, list[Any]] = {}
+        for tag, start_, end in rows:
+            by_stream.setdefault(tag, []).append((start_, end))
+        for spans in by_stream.values():
+            for (_s1, e1), (s2, _e2) in itertools.pairwise(spans):
+                assert e1 is not None and e1 <= s2, "two runs of one stream overlapped"
+        assert status(engine)["tagged_posts"] == 31 and status(engine)["posts"] == 32
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                CollectionRunRow.tag, CollectionRunRow.started_at, CollectionRunRow.finished_at
-            ).order_by(CollectionRunRow.started_at)
-        ).all()
-    by_stream: dict[str, list[Any]] = {}
-    for tag, start_, end in rows:
-        by_stream.setdefault(tag, []).append((start_, end))
-    for spans in by_stream.values():
-        for (_s1, e1), (s2, _e2) in itertools.pairwise(spans):
-            assert e1 is not None and e1 <= s2, "two runs of one stream overlapped"
-    assert status(engine)["tagged_posts"] == 31 and status(engine)["posts"] == 32
-    engine.dispose()
+                p.wait(timeout=10)
+        engine.dispose()
