@@ -99,7 +99,7 @@ def delta(key: str, now: Any, before: Any) -> Any:
     if not isinstance(now, int | float) or not isinstance(before, int | float):
         return None
     d = float(now) - float(before)
-    return round(100 * d, 1) if key in SHARES else round(d, 4)
+    return round(100 * d, 1) if key in SHARES else round(d, 3)
 
 
 def spark(values: list[Any]) -> str:
@@ -154,13 +154,13 @@ def history_cmd(ctx: click.Context, weeks: int, scope: str, as_json: bool, as_cs
     if not rows:
         out("No snapshots yet: run 'echochamber metrics compute --missing'.")
         return
-    out("week      " + "".join(f"{k[:14]:>16}" for k in HEADLINE))
+    out("week      " + "".join(f"{k[:16]:>18}" for k in HEADLINE))
     for r in rows:
         cells = []
         for k in HEADLINE:
             v = fmt(k, r["metrics"].get(k))
             c = r["change"].get(k)
-            cells.append(f"{v + ('' if c is None else f' ({c:+g})'):>16}")
+            cells.append(f"{v + ('' if c is None else f' ({c:+g})'):>18}")
         out(f"{r['week']:<10}" + "".join(cells))
     out("")
     for k in ("outside_share", "ei_index", "conductance", "mean_hop"):
