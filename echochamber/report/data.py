@@ -95,12 +95,15 @@ def fmt_delta(key: str, delta: float | None) -> str:
 
     >>> fmt_delta("outside_share", 4.0), fmt_delta("posts", -3.0), fmt_delta("ei_index", 0.05)
     ('+4.0 pts', '-3', '+0.050')
+    >>> fmt_delta("participants", 0)
+    '+0'
+
     """
     if delta is None:
         return ""
     if key in SHARES:
         return f"{delta:+.1f} pts"
-    if float(delta).is_integer() and abs(delta) >= 1:
+    if float(delta).is_integer():
         return f"{delta:+,.0f}"
     return f"{delta:+.3f}"
 
