@@ -111,8 +111,9 @@ class Daemon:
             log.exception("job %s crashed", name, extra={"job": name})
             self._failed(name, f"{type(exc).__name__}: {exc}", started)
             return
-        failed = [r for r in outcome or [] if getattr(r, "status", "ok") == "failed"]
-        status = "partial" if failed else "ok"
+        results = list(outcome) if isinstance(outcome, list) else []
+        failed = [r for r in results if getattr(r, "status", "ok") == "failed"]
+        status = "ok" if not failed else ("failed" if len(failed) == len(results) else "partial")
         message = "; ".join(f"{r.instance} #{r.tag}: {'; '.join(r.errors)}" for r in failed)
         record_end(
             self.engine,

@@ -191,3 +191,25 @@ def test_weekly_report_job_mails_once_and_retries(
     assert "2026-W46" in text  # the trend holds the previous week too
     assert json.dumps(m)  # the stored snapshot is what was mailed
     assert datetime.now(UTC)
+
+
+def test_daemon_email_job_records_failure_then_success(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from echochamber.daemon import Daemon
+    from echochamber.store.jobs import job_status
+
+    monkeypatch.setenv("ECHOCHAMBER_SMTP_PASSWORD", PASSWORD)
+    graph_as_posts(engine, [(0, 1), (1, 0), (2, 0)], when=datetime.now(UTC) - timedelta(days=7))
+    with smtp_server(tmp_path) as inbox:
+        port = inbox.port
+    daemon = Daemon(report_settings(port), engine)
+    daemon.run_job("email")  # SMTP is down: logged, recorded, a retry is scheduled
+    jobs = {j["job"]: j for j in job_status(engine)}
+    assert jobs["email"]["status"] == "failed" and "cannot connect" in jobs["email"]["message"]
+    assert daemon.scheduler.get_job("retry-email") is not None
+    with smtp_server(tmp_path) as inbox:
+        daemon.settings = report_settings(inbox.port)
+        daemon.run_job("email")
+    assert {j["job"]: j for j in job_status(engine)}["email"]["status"] == "ok"
+    assert len(inbox.messages) == 1
