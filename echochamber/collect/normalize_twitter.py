@@ -54,6 +54,9 @@ class _Out(Accumulator):
         if uid is None:
             return None
         key = account_key(uid)
+        old = self.accounts.get(key)
+        if old is not None and old.handle is not None:
+            return key  # already known with its profile in this page
         if user:
             metrics = user.get("public_metrics") or {}
             name = user.get("username") or user.get("screen_name")
@@ -67,10 +70,8 @@ class _Out(Accumulator):
                 bot=False,
                 created_at=None,
             )
-            old = self.accounts.get(key)
-            if old is None or old.handle is None:
-                self.accounts[key] = acc
-        elif key not in self.accounts:
+            self.accounts[key] = acc
+        elif old is None:
             self.accounts[key] = Account(platform="twitter", key=key)
         return key
 

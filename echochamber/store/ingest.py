@@ -235,7 +235,7 @@ def _resolve_parents(
     ties: list[Interaction] = []
     by_source: dict[str, set[str]] = {}
     for p in posts:
-        if p.source:
+        if p.source and p.platform == "mastodon":  # only Mastodon ids are server-local
             by_source.setdefault(p.source, set()).add(p.native_id)
             if p.in_reply_to_native:
                 by_source[p.source].add(p.in_reply_to_native)
@@ -397,7 +397,7 @@ def store_batch(conn: Connection, batch: Batch, *, now: datetime) -> StoredPage:
             (
                 {"instance": p.source, "native_id": p.native_id, "post_id": pids[p.uri]}
                 for p in posts
-                if p.source
+                if p.source and p.platform == "mastodon"
             ),
             key=lambda r: (r["instance"], r["native_id"]),
         ),
