@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from echochamber.config import mask_url
 from echochamber.errors import StoreError
@@ -45,7 +45,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 if not parent.is_dir():
                     raise StoreError(f"store.url {url}: folder {parent} does not exist")
             memory = not path or path == ":memory:"
-            pool: Any = StaticPool if memory else NullPool
+            # file databases keep a small pool: reconnecting (and re-running the PRAGMAs)
+            # for every page cost more than the page itself
+            pool: Any = StaticPool if memory else QueuePool
             extra = {"connect_args": {"check_same_thread": False}} if memory else {}
             engine = create_engine(url, poolclass=pool, **extra, **kwargs)
             event.listen(engine, "connect", _sqlite_pragmas)
