@@ -269,11 +269,13 @@ def import_file(
     *,
     instance: str | None = None,
     on_error: Callable[[str, int, str], None] | None = None,
+    workers: int | None = None,
 ) -> ImportResult:
     """Import an archive file chunk by chunk, each chunk in one transaction.
 
     Good records are stored even when others are bad; every bad record is reported with its
-    line number.  Importing the same file again adds nothing.
+    line number.  Importing the same file again adds nothing.  ``workers`` processes parse
+    ahead while this one stores (``None``: one per spare core for a large file; 0: none).
     """
     from echochamber.collect.archive import detect_format, iter_archive
     from echochamber.store.ingest import store_batch, store_raw
@@ -282,17 +284,19 @@ def import_file(
     records = imported = new = seen = ties = 0
     errors: list[tuple[int, str]] = []
     read = 0
-    for chunk in iter_archive(path, detected, tracked=settings.tags, instance=instance):
+    chunks = iter_archive(path, detected, tracked=settings.tags, instance=instance, workers=workers)
+    for chunk in chunks:
         now = ctx.clock()
         with ctx.engine.begin() as conn:
             stored = store_batch(conn, chunk.batch, now=now)
-            if chunk.raw_lines:
+            if chunk.raw_zlib:
                 store_raw(
                     conn,
                     platform=_platform_of_format(detected),
                     source=f"import:{path}",
                     endpoint=f"file://{path}",
-                    body=b"\n".join(chunk.raw_lines),
+                    body=chunk.raw_zlib,
+                    compressed=True,
                     now=now,
                 )
         records += chunk.records

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -157,10 +158,64 @@ def test_archive_streams_in_chunks(tmp_path: Path) -> None:
     big = tmp_path / "big.jsonl"
     big.write_bytes(one * 50)  # 2,400 records
     seen = []
-    for chunk in iter_archive(big, "mastodon", chunk_records=500):
+    for chunk in iter_archive(big, "mastodon", chunk_records=500, block_bytes=1 << 30):
         seen.append((chunk.records, chunk.bytes_read))
     assert [r for r, _ in seen] == [500, 500, 500, 500, 400]
     assert seen[0][1] < big.stat().st_size  # the first chunk came before the file's end
+    assert seen[-1][1] == big.stat().st_size
+    # blocks of ~1 MB: chunks end at block ends too, never hold more than 500 records
+    small = [c.records for c in iter_archive(big, "mastodon", chunk_records=500, block_bytes=10**6)]
+    assert sum(small) == 2400 and max(small) <= 500 and len(small) > 5
+
+
+def _chunk_view(chunks: list[Any]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            c.records,
+            c.bytes_read,
+            tuple(c.errors),
+            zlib.decompress(c.raw_zlib) if c.raw_zlib else b"",
+            c.batch,
+        )
+        for c in chunks
+    ]
+
+
+def test_worker_processes_parse_exactly_what_one_process_does(tmp_path: Path) -> None:
+    """Blocks parsed by worker processes come back in order, with the same records, the
+    same raw lines and the same line numbers for bad lines as when parsed in-process."""
+    stream = fixture_path("rtoot_vcr_fixtures", "malformed_stream.jsonl").read_bytes()
+    path = tmp_path / "capture.jsonl"
+    path.write_bytes(stream.rstrip(b"\n") + b"\n" + stream * 6)  # 350 lines, 7 broken
+    broken = [
+        i + 1 for i, x in enumerate(path.read_bytes().split(b"\n")) if x.strip() and not _parses(x)
+    ]
+    assert len(broken) == 7
+    kw: dict[str, Any] = {"chunk_records": 40, "block_bytes": 50_000, "instance": "mastodon.social"}
+    alone = list(iter_archive(path, "mastodon", workers=0, **kw))
+    shared = list(iter_archive(path, "mastodon", workers=2, **kw))
+    assert len(alone) > 10  # many blocks, many chunks
+    assert _chunk_view(shared) == _chunk_view(alone)
+    assert sorted(n for c in shared for n, _ in c.errors) == broken
+    assert shared[-1].bytes_read == path.stat().st_size
+
+
+def test_import_with_workers_stores_the_same(tmp_path: Path) -> None:
+    stream = fixture_path("rtoot_vcr_fixtures", "malformed_stream.jsonl")
+    runner = CliRunner()
+    results = []
+    for workers in ("0", "1"):
+        db = f"sqlite:///{tmp_path / f'w{workers}.db'}"
+        assert runner.invoke(cli, ["--db", db, "init"]).exit_code == 0
+        run = runner.invoke(
+            cli, ["--db", db, "import", str(stream), "--format", "mastodon", "--workers", workers]
+        )
+        assert run.exit_code == 1 and f"{stream}:50:" in run.stderr
+        engine = make_engine(db)
+        results.append((status(engine), run.stdout))
+        engine.dispose()
+    assert results[0] == results[1]
+    assert results[0][0]["posts"] == 48
 
 
 def test_unknown_format_is_named(tmp_path: Path) -> None:

@@ -208,3 +208,75 @@ def test_an_old_store_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
     assert (before, after) == ("0001", head_revision()) and current_revision(engine) == after
     assert counts(engine)["posts"] == 1
     engine.dispose()
+
+
+def _dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    from sqlalchemy import text
+
+    tables = ["accounts", "posts", "post_tags", "post_sources", "interactions", "edge_weeks"]
+    with engine.connect() as conn:
+        return {
+            t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2"))]
+            for t in tables
+        }
+
+
+def test_sqlite_fast_path_writes_what_sqlalchemy_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The driver-level executemany on SQLite stores the same rows, byte for byte, as
+    SQLAlchemy's own executemany of the same statements: real pages, stored, restored, and
+    stored again with newer counts."""
+    import json
+
+    import yaml
+
+    from echochamber.collect.normalize_twitter import normalize_records
+    from echochamber.store import bulk
+    from tests.conftest import fixture_path
+
+    cassette = yaml.safe_load(
+        fixture_path("rtoot_vcr_fixtures", "handle_params_max_id.yml").read_text()
+    )
+    statuses = [
+        s
+        for it in cassette["http_interactions"]
+        for s in json.loads(it["response"]["body"]["string"])
+    ]
+    page = json.loads(
+        fixture_path("twarc_csv_test_data", "brexit.jsonl").read_bytes().split(b"\n")[0]
+    )
+    newer = [{**s, "replies_count": 99, "favourites_count": 7} for s in statuses[:50]]
+    batches = [
+        normalize_statuses(statuses, instance="https://mastodon.social", tracked=["ichbinhanna"]),
+        normalize_records([page], tracked=["brexit"]),
+        normalize_statuses(statuses, instance="https://mastodon.social", tracked=["ichbinhanna"]),
+        normalize_statuses(newer, instance="https://mastodon.social", tracked=["ichbinhanna"]),
+    ]
+
+    def store_all(path: Path) -> dict[str, list[tuple[object, ...]]]:
+        engine = make_engine(f"sqlite:///{path}")
+        init_db(engine)
+        for i, batch in enumerate(batches):
+            with engine.begin() as conn:
+                store_batch(conn, batch, now=NOW + timedelta(hours=i))
+        out = _dump(engine)
+        engine.dispose()
+        return out
+
+    bulk._PREPARED.clear()
+    fast = store_all(tmp_path / "fast.db")
+    used = {k[0] for k, v in bulk._PREPARED.items() if v is not None}
+    assert {"posts.upsert", "accounts.upsert", "post_tags.insert_ignore"} <= used
+    monkeypatch.setattr(bulk, "_prepare", lambda *a, **k: None)  # SQLAlchemy's path only
+    bulk._PREPARED.clear()
+    slow = store_all(tmp_path / "slow.db")
+    assert fast == slow
+    assert len(fast["posts"]) > 200 and len(fast["interactions"]) > 100
+    engine = make_engine(f"sqlite:///{tmp_path / 'fast.db'}")
+    with engine.connect() as conn:
+        replies = conn.scalar(
+            select(PostRow.replies_count).where(PostRow.uri == statuses[0]["uri"])
+        )
+    engine.dispose()
+    assert replies == 99  # the newer count replaced the older one

@@ -137,10 +137,22 @@ def collect(
     default=None,
     help="For Mastodon captures: the server whose local ids the file holds.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0, max=16),
+    default=None,
+    help="Processes that parse while this one stores (0: parse in-process). "
+    "Default: one per spare core for files over 16 MB.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 def import_(
-    ctx: click.Context, files: tuple[str, ...], fmt: str, instance: str | None, as_json: bool
+    ctx: click.Context,
+    files: tuple[str, ...],
+    fmt: str,
+    instance: str | None,
+    workers: int | None,
+    as_json: bool,
 ) -> None:
     """Import archive files (plain or gzip). Bad records are named as FILE:LINE and skipped.
 
@@ -160,7 +172,9 @@ def import_(
     with a.progress("importing") as progress:
         job = pipeline.JobContext(engine=engine, progress=progress)
         for f in files:
-            res = pipeline.import_file(a.settings, job, f, fmt, instance=instance, on_error=report)
+            res = pipeline.import_file(
+                a.settings, job, f, fmt, instance=instance, on_error=report, workers=workers
+            )
             summaries.append(
                 {
                     "file": f,

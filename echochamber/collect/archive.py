@@ -1,13 +1,25 @@
 """Streaming archive reader: JSON lines (plain or gzip) -> chunks of normalised records.
 
-Constant memory whatever the file size: lines are read one at a time and yielded in chunks of
-``chunk_records`` records; a bad line is reported with its number and never stops the file.
+Constant memory whatever the file size: the file is read in blocks of about ``block_bytes``
+that end on a line break, each block is parsed into chunks of at most ``chunk_records`` records,
+and a bad line is reported with its number and never stops the file.
+
+Parsing and normalising is as much work as storing, so a large file is parsed by worker
+processes (a couple of blocks ahead, in order) while the caller stores the chunks already
+parsed: the two halves run on two cores.  Small files, and machines with one core, are parsed
+in-process by the same function.
 """
 
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterator, Sequence
+import multiprocessing
+import os
+import zlib
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -19,14 +31,17 @@ from echochamber.models import Batch
 
 FORMATS = ("twarc2", "twitter-v1", "mastodon", "bluesky")
 Normaliser = Callable[[Sequence[Any], Sequence[str], str | None], Batch]
+BLOCK_BYTES = 4_000_000
 
 
 @dataclass
 class Chunk:
-    """Records of one chunk: what they yield, their raw lines, and the bad ones."""
+    """Records of one chunk: what they yield, their good lines (joined by newlines and
+    zlib-compressed, as the store keeps raw payloads), the bad ones, and how far into the
+    (decompressed) input the chunk ends."""
 
     batch: Batch
-    raw_lines: list[bytes] = field(default_factory=list)
+    raw_zlib: bytes = b""
     errors: list[tuple[int, str]] = field(default_factory=list)
     records: int = 0
     bytes_read: int = 0
@@ -108,6 +123,107 @@ def _normaliser(fmt: str) -> Normaliser:
     raise ImportFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
+def _blocks(path: str | Path, block_bytes: int) -> Iterator[tuple[bytes, int]]:
+    """``(block, number of its first line)``: blocks of whole lines, about ``block_bytes``."""
+    with _open(path) as fh:
+        line_no = 1
+        rest = b""
+        while data := fh.read(block_bytes):
+            data = rest + data if rest else data
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:  # one line longer than a block: read on
+                rest = data
+                continue
+            block, rest = data[:cut], data[cut:]
+            yield block, line_no
+            line_no += block.count(b"\n")
+        if rest:
+            yield rest, line_no
+
+
+def parse_block(
+    block: bytes,
+    first_line: int,
+    fmt: str,
+    tracked: Sequence[str],
+    instance: str | None,
+    chunk_records: int,
+) -> list[Chunk]:
+    """Parse and normalise the lines of one block into chunks of ``chunk_records`` records.
+
+    ``bytes_read`` of each chunk counts from the start of the block.  Runs in a worker process
+    for large files, so it takes and returns only picklable values.
+    """
+    normalise = _normaliser(fmt)
+    chunks: list[Chunk] = []
+    records: list[Any] = []
+    lines: list[bytes] = []
+    numbers: list[int] = []
+    chunk = Chunk(Batch())
+
+    def flush(offset: int) -> None:
+        nonlocal records, lines, numbers, chunk
+        good = lines
+        if records:
+            try:
+                chunk.batch = normalise(records, tracked, instance)
+            except ImportFormatError:
+                # one record spoils the page: normalise one by one to name it
+                batches: list[Batch] = []
+                good = []
+                for rec, raw, no in zip(records, lines, numbers, strict=True):
+                    try:
+                        batches.append(normalise([rec], tracked, instance))
+                        good.append(raw)
+                    except ImportFormatError as exc:
+                        chunk.errors.append((no, exc.reason))
+                chunk.batch = sum(batches, Batch())
+        if good:
+            chunk.raw_zlib = zlib.compress(b"\n".join(good), 1)
+        chunk.errors.sort()
+        chunk.bytes_read = offset
+        chunks.append(chunk)
+        records, lines, numbers = [], [], []
+        chunk = Chunk(Batch())
+
+    offset = 0
+    for no, line in enumerate(block.split(b"\n"), start=first_line):
+        offset += len(line) + 1
+        text = line.strip()
+        if not text:
+            continue
+        chunk.records += 1
+        try:
+            obj = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            chunk.errors.append((no, f"not valid JSON ({str(exc).split(':')[0]})"))
+            continue
+        if not isinstance(obj, dict):
+            chunk.errors.append((no, "not a JSON object"))
+            continue
+        records.append(obj)
+        lines.append(text)
+        numbers.append(no)
+        if chunk.records >= chunk_records:
+            flush(offset)
+    if chunk.records:
+        flush(min(offset, len(block)))
+    return chunks
+
+
+def default_workers(path: str | Path, block_bytes: int = BLOCK_BYTES) -> int:
+    """Worker processes for parsing ``path``: none for a small file or a one-core machine
+    (starting a process costs more than it saves), else one per spare core, at most four."""
+    cores = os.cpu_count() or 1
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return 0
+    if cores < 2 or size < 4 * block_bytes:
+        return 0
+    return min(4, cores - 1)
+
+
 def iter_archive(
     path: str | Path,
     fmt: str = "auto",
@@ -115,63 +231,52 @@ def iter_archive(
     tracked: Sequence[str] = (),
     instance: str | None = None,
     chunk_records: int = 2000,
-    chunk_bytes: int = 4_000_000,
+    block_bytes: int = BLOCK_BYTES,
+    workers: int | None = None,
 ) -> Iterator[Chunk]:
-    """Yield :class:`Chunk` objects of up to ``chunk_records`` records or ``chunk_bytes`` of
-    input (an API v2 page is one record of a hundred tweets), so memory stays flat."""
+    """Yield the file's :class:`Chunk` objects in order, at most ``chunk_records`` records
+    each (an API v2 page is one record of a hundred tweets), so memory stays flat.
+
+    ``workers`` parse in other processes (``None``: :func:`default_workers`); at most
+    ``workers + 1`` blocks are in flight.
+    """
     if fmt == "auto":
         fmt = detect_format(path)
-    normalise = _normaliser(fmt)
-    records: list[Any] = []
-    lines: list[bytes] = []
-    numbers: list[int] = []
-    chunk = Chunk(Batch())
-    read = pending = 0
+    _normaliser(fmt)  # an unknown format fails here, before any work
+    tracked = tuple(tracked)
+    if workers is None:
+        workers = default_workers(path, block_bytes)
+    read = 0
+    if workers <= 0:
+        for block, first in _blocks(path, block_bytes):
+            for chunk in parse_block(block, first, fmt, tracked, instance, chunk_records):
+                chunk.bytes_read += read
+                yield chunk
+            read += len(block)
+        return
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pending: deque[tuple[Future[list[Chunk]], int]] = deque()
+    try:
+        for block, first in _blocks(path, block_bytes):
+            job = pool.submit(parse_block, block, first, fmt, tracked, instance, chunk_records)
+            pending.append((job, len(block)))
+            if len(pending) > workers:
+                read = yield from _finish(pending.popleft(), read, path)
+        while pending:
+            read = yield from _finish(pending.popleft(), read, path)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
-    def flush() -> Chunk:
-        nonlocal records, lines, numbers, chunk
-        done = chunk
-        if records:
-            try:
-                done.batch = normalise(records, tracked, instance)
-                done.raw_lines = lines
-            except ImportFormatError:
-                # one record spoils the page: normalise one by one to name it
-                good: list[Batch] = []
-                for rec, raw, no in zip(records, lines, numbers, strict=True):
-                    try:
-                        good.append(normalise([rec], tracked, instance))
-                        done.raw_lines.append(raw)
-                    except ImportFormatError as exc:
-                        done.errors.append((no, exc.reason))
-                done.batch = sum(good, Batch())
-        done.errors.sort()
-        done.bytes_read = read
-        records, lines, numbers = [], [], []
-        chunk = Chunk(Batch())
-        return done
 
-    with _open(path) as fh:
-        for no, line in enumerate(fh, start=1):
-            read += len(line)
-            text = line.strip()
-            if not text:
-                continue
-            chunk.records += 1
-            try:
-                obj = orjson.loads(text)
-            except orjson.JSONDecodeError as exc:
-                chunk.errors.append((no, f"not valid JSON ({str(exc).split(':')[0]})"))
-                continue
-            if not isinstance(obj, dict):
-                chunk.errors.append((no, "not a JSON object"))
-                continue
-            records.append(obj)
-            lines.append(text)
-            numbers.append(no)
-            pending += len(text)
-            if chunk.records >= chunk_records or pending >= chunk_bytes:
-                pending = 0
-                yield flush()
-    if chunk.records:
-        yield flush()
+def _finish(
+    job: tuple[Future[list[Chunk]], int], read: int, path: str | Path
+) -> Generator[Chunk, None, int]:
+    future, size = job
+    try:
+        chunks = future.result()
+    except BrokenProcessPool as exc:
+        raise ImportFormatError(f"a parsing worker process died ({exc})", path=str(path)) from None
+    for chunk in chunks:
+        chunk.bytes_read += read
+        yield chunk
+    return read + size

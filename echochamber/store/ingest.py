@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from echochamber.collect.base import StoredPage
 from echochamber.models import Account, Batch, Interaction, Post
+from echochamber.store import bulk
 from echochamber.store.schema import (
     AccountRow,
     EdgeWeekRow,
@@ -138,12 +139,15 @@ def _platform_of(key: str, batch: Batch) -> Any:
 
 
 def _upsert_accounts(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
+    rows.sort(key=lambda r: r["key"])  # a stable lock order for concurrent writers
+    bulk.executemany(conn, "accounts.upsert", lambda: _accounts_upsert(conn), rows)
+
+
+def _accounts_upsert(conn: Connection) -> Any:
     ins = dialect_insert(conn, accounts_t)
     ex = ins.excluded
     t = accounts_t.c
-    ins = ins.on_conflict_do_update(
+    return ins.on_conflict_do_update(
         index_elements=[t.key],
         set_={
             "handle": func.coalesce(ex.handle, t.handle),
@@ -158,8 +162,6 @@ def _upsert_accounts(conn: Connection, rows: list[dict[str, Any]]) -> None:
             "last_seen": ex.last_seen,
         },
     )
-    rows.sort(key=lambda r: r["key"])  # a stable lock order for concurrent writers
-    conn.execute(ins, rows)
 
 
 def _post_rows(
@@ -197,12 +199,15 @@ def _post_rows(
 
 
 def _upsert_posts(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
+    rows.sort(key=lambda r: r["uri"])
+    bulk.executemany(conn, "posts.upsert", lambda: _posts_upsert(conn), rows)
+
+
+def _posts_upsert(conn: Connection) -> Any:
     ins = dialect_insert(conn, posts_t)
     ex = ins.excluded
     t = posts_t.c
-    ins = ins.on_conflict_do_update(
+    return ins.on_conflict_do_update(
         index_elements=[t.uri],
         set_={
             "text": func.coalesce(func.nullif(ex.text, ""), t.text),
@@ -219,13 +224,15 @@ def _upsert_posts(conn: Connection, rows: list[dict[str, Any]]) -> None:
             "tagged": t.tagged | ex.tagged,
         },
     )
-    rows.sort(key=lambda r: r["uri"])
-    conn.execute(ins, rows)
 
 
 def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), rows)
+    bulk.executemany(
+        conn,
+        f"{table.name}.insert_ignore",
+        lambda: dialect_insert(conn, table).on_conflict_do_nothing(),
+        rows,
+    )
 
 
 def _resolve_parents(
@@ -339,36 +346,35 @@ def _insert_ties(conn: Connection, ties: Sequence[Interaction], ids: Mapping[str
         key = (week_start(at), actor, target, kind, platform)
         counts[key] += 1
         via[key] += int(bool(via_reply))
-    if counts:
-        ins2 = dialect_insert(conn, edges_t)
-        ins2 = ins2.on_conflict_do_update(
-            index_elements=[
-                edges_t.c.week,
-                edges_t.c.actor_id,
-                edges_t.c.target_id,
-                edges_t.c.kind,
-            ],
-            set_={
-                "n": edges_t.c.n + ins2.excluded.n,
-                "n_via_reply": edges_t.c.n_via_reply + ins2.excluded.n_via_reply,
-            },
-        )
-        conn.execute(
-            ins2,
-            [
-                {
-                    "week": w,
-                    "actor_id": a,
-                    "target_id": b,
-                    "kind": k,
-                    "platform": p,
-                    "n": n,
-                    "n_via_reply": via[(w, a, b, k, p)],
-                }
-                for (w, a, b, k, p), n in sorted(counts.items())
-            ],
-        )
+    bulk.executemany(
+        conn,
+        "edge_weeks.add",
+        lambda: _edge_weeks_add(conn),
+        [
+            {
+                "week": w,
+                "actor_id": a,
+                "target_id": b,
+                "kind": k,
+                "platform": p,
+                "n": n,
+                "n_via_reply": via[(w, a, b, k, p)],
+            }
+            for (w, a, b, k, p), n in sorted(counts.items())
+        ],
+    )
     return len(new)
+
+
+def _edge_weeks_add(conn: Connection) -> Any:
+    ins = dialect_insert(conn, edges_t)
+    return ins.on_conflict_do_update(
+        index_elements=[edges_t.c.week, edges_t.c.actor_id, edges_t.c.target_id, edges_t.c.kind],
+        set_={
+            "n": edges_t.c.n + ins.excluded.n,
+            "n_via_reply": edges_t.c.n_via_reply + ins.excluded.n_via_reply,
+        },
+    )
 
 
 def store_batch(conn: Connection, batch: Batch, *, now: datetime) -> StoredPage:
@@ -410,9 +416,16 @@ def store_batch(conn: Connection, batch: Batch, *, now: datetime) -> StoredPage:
 
 
 def store_raw(
-    conn: Connection, *, platform: str, source: str, endpoint: str, body: bytes, now: datetime
+    conn: Connection,
+    *,
+    platform: str,
+    source: str,
+    endpoint: str,
+    body: bytes,
+    now: datetime,
+    compressed: bool = False,
 ) -> None:
-    """Keep a raw API page or archive chunk, zlib-compressed."""
+    """Keep a raw API page or archive chunk, zlib-compressed (``compressed``: it already is)."""
     conn.execute(
         raw_t.insert().values(
             platform=platform,
@@ -420,7 +433,7 @@ def store_raw(
             endpoint=endpoint[:2048],
             fetched_at=now,
             encoding="zlib",
-            body=zlib.compress(body, 1),
+            body=body if compressed else zlib.compress(body, 1),
         )
     )
 
