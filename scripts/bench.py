@@ -35,6 +35,11 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def child_rss_mb() -> float:
+    """Peak RSS of the largest finished child process (the import's parsing workers)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     t = time.perf_counter()
     out = fn()
@@ -608,7 +613,8 @@ def cmd_import(args: argparse.Namespace) -> None:
         print(
             f"echochamber import                 : {n / ours:9,.0f} tweets/s  ratio "
             f"{base / ours:.2f}x / {same / ours:.2f}x (target >= 0.5); "
-            f"peak RSS {rss_mb():.0f} MB (before {before:.0f} MB)"
+            f"peak RSS {rss_mb():.0f} MB (before {before:.0f} MB), "
+            f"parsing worker {child_rss_mb():.0f} MB"
         )
         print(f"imported {res.imported:,} records, {res.posts_new:,} new posts")
         zlib.crc32(b"")  # keep zlib import honest for readers: raw lines are stored compressed
