@@ -78,6 +78,15 @@ def replicated_lines(n: int) -> list[bytes]:
     return out
 
 
+def write_rows(db: sqlite3.Connection, batches: dict[str, list[Any]]) -> None:
+    """The baselines' flush: executemany each statement's rows, commit, empty the lists."""
+    for sql, rows in batches.items():
+        db.executemany(sql, rows)
+    db.commit()
+    for rows in batches.values():
+        rows.clear()
+
+
 def baseline_ingest(lines: list[bytes], path: Path) -> float:
     """A plain script: parse each line, keep the raw JSON, executemany posts, accounts and
     interactions in 10,000-row batches (WAL)."""
@@ -161,13 +170,15 @@ def same_rows_ingest(lines: list[bytes], path: Path) -> float:
     ties: list[Any] = []
 
     def flush() -> None:
-        db.executemany("INSERT OR REPLACE INTO accounts VALUES (?,?,?,?,?,?,?)", accounts)
-        db.executemany("INSERT OR IGNORE INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", posts)
-        db.executemany("INSERT OR IGNORE INTO tags VALUES (?,?)", tags)
-        db.executemany("INSERT OR IGNORE INTO ties VALUES (?,?,?,?,?)", ties)
-        db.commit()
-        for rows in (accounts, posts, tags, ties):
-            rows.clear()
+        write_rows(
+            db,
+            {
+                "INSERT OR REPLACE INTO accounts VALUES (?,?,?,?,?,?,?)": accounts,
+                "INSERT OR IGNORE INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)": posts,
+                "INSERT OR IGNORE INTO tags VALUES (?,?)": tags,
+                "INSERT OR IGNORE INTO ties VALUES (?,?,?,?,?)": ties,
+            },
+        )
 
     def add(s: dict[str, Any], raw: bytes | None) -> str:
         a = s["account"]
@@ -485,14 +496,16 @@ def same_rows_baseline(path: Path, db_path: Path) -> float:
     raws: list[Any] = []
 
     def flush() -> None:
-        db.executemany("INSERT OR IGNORE INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", posts)
-        db.executemany("INSERT OR REPLACE INTO users VALUES (?,?,?,?,?)", users)
-        db.executemany("INSERT OR IGNORE INTO tags VALUES (?,?)", tags)
-        db.executemany("INSERT OR IGNORE INTO ties VALUES (?,?,?,?)", ties)
-        db.executemany("INSERT INTO raw VALUES (?)", raws)
-        db.commit()
-        for rows in (posts, users, tags, ties, raws):
-            rows.clear()
+        write_rows(
+            db,
+            {
+                "INSERT OR IGNORE INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)": posts,
+                "INSERT OR REPLACE INTO users VALUES (?,?,?,?,?)": users,
+                "INSERT OR IGNORE INTO tags VALUES (?,?)": tags,
+                "INSERT OR IGNORE INTO ties VALUES (?,?,?,?)": ties,
+                "INSERT INTO raw VALUES (?)": raws,
+            },
+        )
 
     with path.open("rb") as fh:
         for line in fh:

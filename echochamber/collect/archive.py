@@ -26,7 +26,7 @@ from typing import IO, Any
 
 import orjson
 
-from echochamber.errors import ImportFormatError
+from echochamber.errors import EchoChamberError, ImportFormatError
 from echochamber.models import Batch
 
 FORMATS = ("twarc2", "twitter-v1", "mastodon", "bluesky")
@@ -275,7 +275,10 @@ def _finish(
     try:
         chunks = future.result()
     except BrokenProcessPool as exc:
-        raise ImportFormatError(f"a parsing worker process died ({exc})", path=str(path)) from None
+        raise EchoChamberError(
+            f"{path}: a parsing worker process died ({exc}); chunks before it are stored, "
+            "rerun the import (with --workers 0 to parse in-process)"
+        ) from None
     for chunk in chunks:
         chunk.bytes_read += read
         yield chunk
