@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -223,3 +224,20 @@ def test_unknown_format_is_named(tmp_path: Path) -> None:
     odd.write_text('{"hello": 1}\n')
     with pytest.raises(ImportFormatError, match=r"odd\.jsonl"):
         detect_format(odd)
+
+
+def test_default_workers_only_for_large_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from echochamber.collect import archive
+
+    monkeypatch.setattr(archive.os, "cpu_count", lambda: 2)
+    plain = tmp_path / "a.jsonl"
+    plain.write_bytes(os.urandom(900))
+    packed = tmp_path / "a.jsonl.gz"
+    packed.write_bytes(gzip.compress(os.urandom(880)))  # ~900 bytes, counted five times
+    assert archive.default_workers(plain, block_bytes=1000) == 0
+    assert archive.default_workers(packed, block_bytes=1000) == 1
+    assert archive.default_workers(plain, block_bytes=200) == 1
+    monkeypatch.setattr(archive.os, "cpu_count", lambda: 1)
+    assert archive.default_workers(plain, block_bytes=200) == 0

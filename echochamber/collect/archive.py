@@ -212,11 +212,15 @@ def parse_block(
 
 
 def default_workers(path: str | Path, block_bytes: int = BLOCK_BYTES) -> int:
-    """Worker processes for parsing ``path``: none for a small file or a one-core machine
-    (starting a process costs more than it saves), else one per spare core, at most four."""
+    """Worker processes for parsing ``path``: none for a small file (under four blocks of
+    JSON; gzip counts five times its size) or a one-core machine, where starting a process
+    costs more than it saves; else one per spare core, at most four."""
     cores = os.cpu_count() or 1
     try:
         size = Path(path).stat().st_size
+        with open(path, "rb") as probe:
+            if probe.read(2) == b"\x1f\x8b":
+                size *= 5  # JSON lines compress about five to ten times
     except OSError:
         return 0
     if cores < 2 or size < 4 * block_bytes:
