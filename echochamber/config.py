@@ -85,6 +85,7 @@ class TwitterSource:
     tags: tuple[str, ...] = ()
     since: date | None = None
     token_env: str = SECRET_ENV["twitter_bearer_token"]
+    api_base: str | None = None  # reroutes https://api.twitter.com (a proxy)
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ class Settings:
 
 
 def _norm_tag(tag: str) -> str:
-    from echochamber.collect.text import normalize_tag
+    from echochamber.text import normalize_tag
 
     return normalize_tag(tag)
 

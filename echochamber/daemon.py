@@ -19,16 +19,17 @@ from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
 
-from echochamber import pipeline
 from echochamber.config import Settings, parse_duration
 from echochamber.errors import ConfigError, EchoChamberError
-from echochamber.store.jobs import record_end, record_start
+from echochamber.pipeline.collection import collect, revisit
+from echochamber.pipeline.context import JobContext
+from echochamber.pipeline.report import send_weekly_report
+from echochamber.pipeline.snapshot import snapshot_recent
+from echochamber.store import Engine, record_end, record_start, scheduler_jobstore
 
 log = logging.getLogger(__name__)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -45,7 +46,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.failures: dict[str, int] = {}
         self.scheduler = BlockingScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=engine)},
+            jobstores={"default": scheduler_jobstore(engine)},
             executors={"default": ThreadPoolExecutor(2)},
             job_defaults={
                 "coalesce": True,
@@ -56,11 +57,11 @@ class Daemon:
             },
             timezone=_tz(settings.schedule.timezone),
         )
-        self.jobs: dict[str, Callable[[pipeline.JobContext], Any]] = {
-            "collect": lambda ctx: pipeline.collect_sources(self.settings, ctx, enrich=False),
-            "enrich": lambda ctx: pipeline.enrich_conversations(self.settings, ctx),
-            "snapshot": lambda ctx: pipeline.snapshot_recent(self.settings, ctx),
-            "email": lambda ctx: _email(self.settings, ctx),
+        self.jobs: dict[str, Callable[[JobContext], Any]] = {
+            "collect": lambda ctx: collect(self.settings, ctx, revisit=False),
+            "enrich": lambda ctx: revisit(self.settings, ctx),
+            "snapshot": lambda ctx: snapshot_recent(self.settings, ctx),
+            "email": lambda ctx: send_weekly_report(self.settings, ctx),
         }
 
     # ---------------------------------------------------------------- scheduling
@@ -99,7 +100,7 @@ class Daemon:
     def run_job(self, name: str) -> None:
         if self.stopping.is_set():
             return
-        ctx = pipeline.JobContext(engine=self.engine, stop=self.stopping.is_set)
+        ctx = JobContext(engine=self.engine, stop=self.stopping.is_set)
         started = time.monotonic()
         record_start(self.engine, name, datetime.now(UTC))
         try:
@@ -188,12 +189,6 @@ def run_job(name: str) -> None:
 
 def _skipped(event: JobExecutionEvent) -> None:
     log.info("job %s still running; this turn skipped", event.job_id)
-
-
-def _email(settings: Settings, ctx: pipeline.JobContext) -> Any:
-    from echochamber import reporting
-
-    return reporting.send_weekly_report(settings, ctx)
 
 
 def _tz(name: str) -> Any:

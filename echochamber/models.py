@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Platform = Literal["mastodon", "twitter", "bluesky"]
 PLATFORMS: tuple[Platform, ...] = ("mastodon", "twitter", "bluesky")
@@ -194,6 +194,134 @@ class CollectResult:
     errors: tuple[str, ...] = field(default=())
     skipped: tuple[str, ...] = field(default=())
     status: RunStatus = "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One API response (or archive chunk) and what it yields.
+
+    ``raw`` is the body as received (kept compressed); ``cursor`` is the stream's state after
+    this page (``None``: unchanged); ``backfill`` is the resume point of an unfinished backfill.
+    """
+
+    batch: Batch
+    raw: bytes
+    endpoint: str
+    cursor: str | None = None
+    backfill: str | None = None
+    backfill_done: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """What storing a page changed."""
+
+    posts_new: int = 0
+    posts_seen: int = 0
+    interactions_new: int = 0
+
+    def __add__(self, other: StoredPage) -> StoredPage:
+        return StoredPage(
+            self.posts_new + other.posts_new,
+            self.posts_seen + other.posts_seen,
+            self.interactions_new + other.interactions_new,
+        )
+
+
+class PageSink(Protocol):
+    """Stores a page, its raw payload and the stream's cursor in one transaction.
+
+    Collectors hand pages to a sink and never write to the database themselves; the store
+    implements it.  ``advance`` moves the cursor alone, once a pass that only then knows its
+    newest id has ended.
+    """
+
+    def __call__(self, page: Page) -> StoredPage: ...
+
+    def advance(self, cursor: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """What one collection pass follows: a tag (or a raw query) on one server of a platform.
+
+    ``server`` is the URL asked (a Mastodon server, the X API, a Bluesky AppView); ``name`` is
+    the key its cursor and runs are stored under (the tag, or the query for X searches);
+    ``tag`` is the tracked tag the stream follows (``None`` for a raw query).
+    """
+
+    platform: Platform
+    server: str
+    name: str
+    tag: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``server #tag`` (or ``server "query"``) for messages."""
+        return f"{self.server} #{self.tag}" if self.tag else f"{self.server} {self.name!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A stream's stored state: the newest id seen and how far the backfill has reached."""
+
+    newest_id: str | None = None
+    backfill_max_id: str | None = None
+    backfill_done: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedPost:
+    """A post whose conversation is revisited while it settles (the watch list's row)."""
+
+    id: int
+    post: Post
+    native_id: str
+    checks: int
+
+
+@dataclass(frozen=True, slots=True)
+class RosterMember:
+    """A core account as a snapshot recorded it."""
+
+    id: int
+    key: str | None
+    handle: str | None
+
+
+@dataclass(frozen=True)
+class WeekDetails:
+    """What queries and reports read besides the metrics: per-account rows and top lists.
+
+    ``nodes`` maps an account id (as text) to its row (handle, is_core, hop, posts, ties in
+    and out by side); ``bridges``, ``conversations`` and ``new_voices`` are ranked lists.
+    """
+
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bridges: list[dict[str, Any]] = field(default_factory=list)
+    conversations: list[dict[str, Any]] = field(default_factory=list)
+    new_voices: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The stored measurement of one window: metrics, the roster used and the details.
+
+    ``metrics`` holds the keys documented in ``docs/metrics.md`` (stable names, JSON values).
+    """
+
+    window: Window
+    scope: str
+    policy: str
+    metrics: dict[str, Any]
+    roster: tuple[RosterMember, ...]
+    details: WeekDetails
+    computed_at: datetime
+    final: bool = False
+
+    @property
+    def core_ids(self) -> frozenset[int]:
+        return frozenset(m.id for m in self.roster)
 
 
 Node = Any

@@ -351,6 +351,7 @@ def cmd_api(args: argparse.Namespace) -> None:
 
 def populate_store(url: str, posts: int, weeks: int) -> Any:
     from echochamber.simulate import SimParams, populate
+
     from echochamber.store.engine import init_db, make_engine
 
     engine = make_engine(url)

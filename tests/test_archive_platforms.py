@@ -19,8 +19,8 @@ from echochamber.collect.archive import detect_format, iter_archive
 from echochamber.collect.normalize_bluesky import normalize_records as bluesky
 from echochamber.collect.normalize_twitter import normalize_records as twitter
 from echochamber.errors import ImportFormatError
+from echochamber.store import status
 from echochamber.store.engine import make_engine
-from echochamber.store.queries import status
 from tests.conftest import fixture_path
 
 

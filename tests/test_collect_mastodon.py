@@ -22,10 +22,11 @@ import pytest
 import requests
 from sqlalchemy import Engine, func, select
 
-from echochamber import pipeline
 from echochamber.collect.mastodon_client import MastodonClient
 from echochamber.config import CollectSettings, MastodonSource, Settings
-from echochamber.store.queries import status
+from echochamber.pipeline.collection import collect
+from echochamber.pipeline.context import JobContext
+from echochamber.store import status
 from echochamber.store.schema import AccountRow, InteractionRow, PostRow, RawPayloadRow
 
 mock = pytest.importorskip("mastodon_mock.testing", reason="mastodon-mock is not installed")
@@ -111,8 +112,8 @@ def fast_sleep(seconds: float) -> None:
     time.sleep(min(seconds, 0.02))
 
 
-def job(engine: Engine) -> pipeline.JobContext:
-    return pipeline.JobContext(engine=engine, sleep=fast_sleep)
+def job(engine: Engine) -> JobContext:
+    return JobContext(engine=engine, sleep=fast_sleep)
 
 
 def stored_uris(engine: Engine) -> set[str]:
@@ -143,7 +144,7 @@ def test_store_equals_what_the_server_holds(
     engine: Engine, community: Community, token: None
 ) -> None:
     faults(community.url)
-    results = pipeline.collect_all(settings_for(community), job(engine))
+    results = collect(settings_for(community), job(engine))
     assert [r.status for r in results] == ["ok", "ok"]
     s = check(engine, expected(community))
     with engine.connect() as conn:
@@ -163,7 +164,7 @@ def test_store_equals_what_the_server_holds(
 
     # rerun: nothing changes, one request for the (empty) forward page
     before = status(engine)
-    again = pipeline.collect_all(settings_for(community), job(engine))
+    again = collect(settings_for(community), job(engine))
     assert again[0].requests == 1 and again[0].posts_new == 0
     after = status(engine)
     assert (after["posts"], after["accounts"], after["interactions"]) == (
@@ -175,7 +176,7 @@ def test_store_equals_what_the_server_holds(
 
 def test_without_token_quotes_are_skipped_and_said(engine: Engine, community: Community) -> None:
     faults(community.url)
-    results = pipeline.collect_all(settings_for(community, token=False), job(engine))
+    results = collect(settings_for(community, token=False), job(engine))
     check(engine, expected(community, with_quotes=False))
     assert any("quotes need a token" in s for s in results[1].skipped)
 
@@ -206,7 +207,7 @@ def test_faults_give_the_same_result(engine: Engine, community: Community, token
             "count": 1,
         },
     )
-    results = pipeline.collect_all(settings_for(community), job(engine))
+    results = collect(settings_for(community), job(engine))
     faults(community.url)
     assert [r.status for r in results] == ["ok", "ok"]
     check(engine, expected(community))
@@ -223,7 +224,7 @@ def test_a_stream_that_keeps_failing_is_reported(
         },
     )
     try:
-        results = pipeline.collect_all(settings_for(community, max_retries=2), job(engine))
+        results = collect(settings_for(community, max_retries=2), job(engine))
     finally:
         faults(community.url)
     assert results[0].status == "failed"
@@ -235,10 +236,10 @@ def test_budget_stops_a_run_and_the_next_resumes(
     engine: Engine, community: Community, token: None
 ) -> None:
     faults(community.url)
-    first = pipeline.collect_all(settings_for(community, request_budget=2), job(engine))
+    first = collect(settings_for(community, request_budget=2), job(engine))
     assert "budget" in first[0].errors[0]
     assert 0 < status(engine)["tagged_posts"] < expected(community)["tagged"]
-    pipeline.collect_all(settings_for(community), job(engine))
+    collect(settings_for(community), job(engine))
     check(engine, expected(community))
 
 
@@ -246,12 +247,12 @@ def test_new_posts_add_exactly_those(engine: Engine, token: None) -> None:
     server = start_server()
     try:
         c = build(server, bulk=5)
-        pipeline.collect_all(settings_for(c), job(engine))
+        collect(settings_for(c), job(engine))
         check(engine, expected(c))
         before = stored_uris(engine)
         n1 = c.post("n1", "fay", "late #hcsm news")
         n2 = c.post("n2", "ana", "@fay welcome", in_reply_to_id=n1["id"])
-        res = pipeline.collect_all(settings_for(c), job(engine))
+        res = collect(settings_for(c), job(engine))
         assert res[0].posts_new == 1 and res[0].requests == 1
         assert stored_uris(engine) - before == {n1["uri"], n2["uri"]}
     finally:

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from echochamber.store import status
 from echochamber.store.engine import make_engine
 from echochamber.store.jobs import job_status
-from echochamber.store.queries import status
 from echochamber.store.schema import CollectionRunRow
 
 mock = pytest.importorskip("mastodon_mock.testing", reason="mastodon-mock is not installed")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -16,8 +17,8 @@ from sqlalchemy import Engine
 
 from echochamber.collect.bluesky import BlueskyClient, collect_tag
 from echochamber.collect.twitter import collect_query, make_client
-from echochamber.store.queries import status
-from echochamber.store.streams import StreamSink, get_cursor
+from echochamber.models import Stream
+from echochamber.store import StreamSink, get_cursor, status
 from tests.conftest import fixture_path
 from tests.replay import serve
 
@@ -64,9 +65,9 @@ def test_twitter_search_pages_cursor_and_429(
             {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 1)},
         )
         client = make_client("test-bearer", api_base=replay.base_url)
-        sink = StreamSink(engine, "twitter", "api.twitter.com", "blacklivesmatter", now)
-        res = collect_query(client, "blacklivesmatter", None, sink, tracked=["blacklivesmatter"])
-    assert res.status == "ok", res.errors
+        stream = Stream("twitter", "api.twitter.com", "blacklivesmatter")
+        sink = StreamSink(engine, "twitter", "api.twitter.com", now, stream=stream)
+        collect_query(client, "blacklivesmatter", None, sink, tracked=["blacklivesmatter"])
     assert slept, "twarc waited for the rate-limit reset"
     tweets = {t["id"] for p in pages for t in p["data"]}
     s = status(engine)
@@ -81,7 +82,7 @@ def test_twitter_search_pages_cursor_and_429(
         if r["type"] == "retweeted" and originals[r["id"]] != t["author_id"]
     }
     assert s["interactions"]["boost"] == len(boosts) == 346
-    cursor = get_cursor(engine, "twitter", "api.twitter.com", "blacklivesmatter")
+    cursor = get_cursor(engine, stream)
     assert cursor.newest_id == max((p["meta"]["newest_id"] for p in pages), key=int)
 
 
@@ -98,14 +99,14 @@ def test_bluesky_search_with_cursor(engine: Engine) -> None:
         )
         waits: list[float] = []
         client = BlueskyClient(replay.base_url, sleep=waits.append)
-        sink = StreamSink(engine, "bluesky", replay.base_url, "rstats", now)
-        res = collect_tag(client, "rstats", None, sink, tracked=["rstats"])
-        assert res.status == "ok", res.errors
-        assert waits and res.requests == 3  # the 429, the page, the (empty) next page
+        stream = Stream("bluesky", replay.base_url, "rstats", "rstats")
+        sink = StreamSink(engine, "bluesky", replay.base_url, now, stream=stream)
+        collect_tag(client, "rstats", None, sink, tracked=["rstats"])
+        assert waits and client.requests == 3  # the 429, the page, the (empty) next page
         assert any("cursor=" in r for r in replay.requests)
     s = status(engine)
     assert s["posts_by_platform"]["bluesky"] >= 100 and s["tagged_posts"] == 100
-    cursor = get_cursor(engine, "bluesky", replay.base_url, "rstats").newest_id
+    cursor = get_cursor(engine, stream).newest_id
     assert cursor == max(p["indexedAt"] for p in body["posts"])
 
 
@@ -114,18 +115,19 @@ def test_twitter_job_watches_and_expands_conversations(
 ) -> None:
     from datetime import UTC, datetime
 
-    from echochamber import pipeline
     from echochamber.config import Settings, TwitterSource
+    from echochamber.pipeline.collection import collect
+    from echochamber.pipeline.context import JobContext
 
     page = json.loads(
         fixture_path("twarc_csv_test_data", "brexit.jsonl").read_bytes().split(b"\n")[0]
     )
     monkeypatch.setenv("ECHOCHAMBER_TWITTER_BEARER_TOKEN", "test-bearer")
-    settings = Settings(twitter=TwitterSource(tags=("brexit",)))
+    settings = Settings(twitter=TwitterSource(tags=("brexit",), api_base="http://unused"))
     newest = max(
         datetime.fromisoformat(t["created_at"].replace("Z", "+00:00")) for t in page["data"]
     )
-    ctx = pipeline.JobContext(engine=engine, clock=lambda: newest + timedelta(hours=1))
+    ctx = JobContext(engine=engine, clock=lambda: newest + timedelta(hours=1))
     with serve() as replay:
         replay.respond("/2/tweets/search/recent", page)
         replay.respond(
@@ -133,7 +135,8 @@ def test_twitter_job_watches_and_expands_conversations(
             {"meta": {"result_count": 0}},
             params={"next_token": page["meta"]["next_token"]},
         )
-        res = pipeline.collect_twitter(settings, ctx, api_base=replay.base_url)
+        settings = replace(settings, twitter=replace(settings.twitter, api_base=replay.base_url))
+        res = collect(settings, ctx, "twitter")
         searches = [r for r in replay.requests if "query=conversation_id%3A" in r]
     assert res[0].status == "ok" and res[0].posts_new >= 100
     from urllib.parse import parse_qs, urlsplit

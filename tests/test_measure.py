@@ -13,10 +13,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
-from echochamber import measure
 from echochamber.cli.main import cli
 from echochamber.config import CoreSettings, MetricsSettings, Settings
 from echochamber.models import Window
+from echochamber.pipeline.snapshot import compute
+from echochamber.store import history, load_snapshot
 from tests.storebuild import MONDAY, graph_as_posts, handle
 
 WEEK = Window(MONDAY, MONDAY + timedelta(days=7))
@@ -31,7 +32,7 @@ def listed(core: list[Any]) -> Settings:
 
 def test_barbell_through_the_pipeline(engine: Engine) -> None:
     graph_as_posts(engine, nx.barbell_graph(5, 0).edges())
-    m = measure.compute(engine, listed(list(range(5))), WEEK)
+    m = compute(engine, listed(list(range(5))), WEEK).metrics
     assert m["ei_index"] == pytest.approx(-9 / 11)
     assert m["conductance"] == pytest.approx(1 / 21)
     assert m["posts"] == 10 and m["participants"] == 10 and m["core_size"] == 5
@@ -44,7 +45,7 @@ def test_karate_through_the_pipeline(engine: Engine) -> None:
     G = nx.karate_club_graph()
     hi = sorted(n for n, c in G.nodes(data="club") if c == "Mr. Hi")
     graph_as_posts(engine, G.edges())
-    m = measure.compute(engine, listed(hi), WEEK)
+    m = compute(engine, listed(hi), WEEK).metrics
     assert m["ei_index"] == pytest.approx(-0.521739, abs=1e-6)
     assert m["conductance"] == pytest.approx(0.146667, abs=1e-6)
     assert m["core_assortativity"] == pytest.approx(0.717531, abs=1e-6)
@@ -59,21 +60,21 @@ def test_top_active_roster_comes_from_the_weeks_before(engine: Engine) -> None:
         core=CoreSettings(policy="top-active", size=3, window_weeks=2),
         metrics=MetricsSettings(null_samples=10),
     )
-    measure.compute(engine, s, WEEK)
-    snap = measure.load_snapshot(engine, WEEK, "all", "top-active")
+    compute(engine, s, WEEK)
+    snap = load_snapshot(engine, WEEK, "all", "top-active")
     assert snap is not None
-    assert sorted(r["handle"] for r in snap["roster"]) == [handle(0), handle(1), handle(2)]
-    m = snap["metrics"]
+    assert sorted(r.handle for r in snap.roster) == [handle(0), handle(1), handle(2)]
+    m = snap.metrics
     assert m["core_active"] == 1 and m["hop_profile"]["1"] == 1  # 5 acted on core member 0
 
 
 def test_recomputing_replaces_the_snapshot(engine: Engine) -> None:
     graph_as_posts(engine, [(0, 1), (1, 0)])
-    first = measure.compute(engine, listed([0]), WEEK)
+    first = compute(engine, listed([0]), WEEK).metrics
     graph_as_posts(engine, [(2, 0)], start_id=500)
-    second = measure.compute(engine, listed([0]), WEEK)
+    second = compute(engine, listed([0]), WEEK).metrics
     assert second["participants"] == first["participants"] + 1
-    assert len(measure.history(engine, "all", "list", 10)) == 1
+    assert len(history(engine, "all", "list", 10)) == 1
 
 
 def run(db_url: str, cfg: Path, *args: str) -> Any:
@@ -167,8 +168,8 @@ def test_identities_merge_one_person_across_platforms(engine: Engine, tmp_path: 
         core=CoreSettings(policy="list", accounts=(handle(0),)),
         metrics=MetricsSettings(null_samples=5),
     )
-    apart = measure.compute(engine, base, WEEK)
+    apart = compute(engine, base, WEEK).metrics
     linked = Settings(core=base.core, metrics=base.metrics, identities=((handle(0), handle(9)),))
-    together = measure.compute(engine, linked, WEEK)
+    together = compute(engine, linked, WEEK).metrics
     assert apart["hop_profile"]["1"] == 1 and together["hop_profile"]["1"] == 2
     assert together["participants"] == apart["participants"] - 1

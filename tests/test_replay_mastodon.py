@@ -16,15 +16,16 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
-from echochamber import pipeline
 from echochamber.collect.normalize_mastodon import normalize_statuses
-from echochamber.collect.text import hashed_key
 from echochamber.config import CollectSettings, MastodonSource, Settings
 from echochamber.models import Post
+from echochamber.pipeline.collection import collect, revisit
+from echochamber.pipeline.context import JobContext
+from echochamber.store import status
 from echochamber.store.ingest import store_batch
-from echochamber.store.queries import status
 from echochamber.store.schema import AccountRow, InteractionRow, PostRow, RawPayloadRow
 from echochamber.store.streams import add_watch
+from echochamber.text import hashed_key
 from tests.conftest import fixture_path
 from tests.replay import serve
 
@@ -48,8 +49,8 @@ def settings(url: str, tag: str) -> Settings:
     )
 
 
-def job(engine: Engine) -> pipeline.JobContext:
-    return pipeline.JobContext(engine=engine, sleep=lambda s: None)
+def job(engine: Engine) -> JobContext:
+    return JobContext(engine=engine, sleep=lambda s: None)
 
 
 def test_ichbinhanna_tag_timeline(engine: Engine) -> None:
@@ -68,7 +69,7 @@ def test_ichbinhanna_tag_timeline(engine: Engine) -> None:
     assert len(in_set) == 11
 
     with serve(cassette) as replay:
-        results = pipeline.collect_all(settings(replay.base_url, "IchBinHanna"), job(engine))
+        results = collect(settings(replay.base_url, "IchBinHanna"), job(engine))
         assert results[0].status == "ok", results[0].errors
         s = status(engine)
         assert s["tagged_posts"] == 160
@@ -117,7 +118,7 @@ def test_ichbinhanna_tag_timeline(engine: Engine) -> None:
         assert len(tl_requests) == 5
 
         before = status(engine)
-        pipeline.collect_all(settings(replay.base_url, "ichbinhanna"), job(engine))
+        collect(settings(replay.base_url, "ichbinhanna"), job(engine))
         after = status(engine)
         assert (after["posts"], after["accounts"], after["interactions"]) == (
             before["posts"],
@@ -176,8 +177,8 @@ def test_recorded_conversation_boosts_and_favourites(engine: Engine) -> None:
             store_batch(conn, batch, now=now)
             add_watch(conn, replay.base_url, list(batch.posts), now)
         s = settings(replay.base_url, "ichbinhanna")
-        ctx = pipeline.JobContext(engine=engine, sleep=lambda x: None, clock=lambda: now)
-        res = pipeline.enrich_conversations(s, ctx)
+        ctx = JobContext(engine=engine, sleep=lambda x: None, clock=lambda: now)
+        res = revisit(s, ctx)
         assert res[0].status == "ok", res[0].errors
         # the next page of each list (Link rel=next) was not recorded: 404, handled
         assert any("max_id" in r for r in replay.requests)
@@ -217,7 +218,7 @@ def test_mastodon_py_paging_cassettes(engine: Engine, cassette: str) -> None:
     tagged = {s["uri"] for page in pages for s in page}
     tag = pages[0][0]["tags"][0]["name"]
     with serve(path) as replay:
-        res = pipeline.collect_all(settings(replay.base_url, tag), job(engine), enrich=False)
+        res = collect(settings(replay.base_url, tag), job(engine), revisit=False)
     assert res[0].status == "ok"
     assert status(engine)["tagged_posts"] == len(tagged) == 30
     assert status(engine)["streams"][0]["backfill_done"] is True
@@ -231,8 +232,8 @@ def test_replayed_429_then_success(engine: Engine) -> None:
     with serve(path) as replay:
         replay.fail_next(f"/api/v1/timelines/tag/{tag}", 429)
         replay.fail_next(f"/api/v1/timelines/tag/{tag}", 503)
-        ctx = pipeline.JobContext(engine=engine, sleep=waits.append)
-        res = pipeline.collect_all(settings(replay.base_url, tag), ctx, enrich=False)
+        ctx = JobContext(engine=engine, sleep=waits.append)
+        res = collect(settings(replay.base_url, tag), ctx, revisit=False)
     assert res[0].status == "ok" and status(engine)["tagged_posts"] == 30
     assert len(waits) >= 2
 
@@ -287,15 +288,15 @@ def test_ichbinhanna_collected_then_measured(engine: Engine) -> None:
     """The real recording through collect -> snapshot; every number explained from the JSON."""
     from datetime import timedelta
 
-    from echochamber import measure
     from echochamber.config import CoreSettings, MetricsSettings
     from echochamber.models import Window
+    from echochamber.pipeline.snapshot import compute
 
     cassette = fixture_path("rtoot_vcr_fixtures", "handle_params_max_id.yml")
     statuses = [s for page in bodies(cassette) for s in page]
     with serve(cassette) as replay:
         base = settings(replay.base_url, "ichbinhanna")
-        pipeline.collect_all(base, job(engine), enrich=False)
+        collect(base, job(engine), revisit=False)
     first = min(datetime.fromisoformat(s["created_at"].replace("Z", "+00:00")) for s in statuses)
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
     window = Window(start, start + timedelta(days=200))  # the whole recording, 2025-01-01 on
@@ -304,8 +305,8 @@ def test_ichbinhanna_collected_then_measured(engine: Engine) -> None:
         core=CoreSettings(policy="top-active", size=10),
         metrics=MetricsSettings(null_samples=20),
     )
-    m = measure.compute(engine, s, window)
-    again = measure.compute(engine, s, window)
+    m = compute(engine, s, window).metrics
+    again = compute(engine, s, window).metrics
     assert m == again  # stable: same store, same seed, same numbers
 
     # posts: every recorded status carries the tag and lies in the window

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from echochamber import measure, pipeline, reporting
 from echochamber.config import (
     CoreSettings,
     EmailSettings,
@@ -21,11 +20,14 @@ from echochamber.config import (
 )
 from echochamber.errors import ReportError
 from echochamber.models import Window
+from echochamber.pipeline.context import JobContext
+from echochamber.pipeline.report import send_weekly_report
 from echochamber.report.data import ReportData
 from echochamber.report.email import build_message, subject, write_preview
 from echochamber.report.html import render_html
 from echochamber.report.smtp import send_message
 from echochamber.report.text import render_text
+from echochamber.store import deliveries, load_snapshot
 from tests.smtpserver import PASSWORD, USER, smtp_server
 from tests.storebuild import MONDAY, graph_as_posts, handle
 
@@ -162,29 +164,29 @@ def test_weekly_report_job_mails_once_and_retries(
     graph_as_posts(engine, [(0, 1), (1, 0), (2, 0), (3, 2)], when=prev + timedelta(days=1))
     graph_as_posts(engine, [(0, 1), (1, 0), (2, 0), (4, 1), (5, 4)], start_id=100)
     now = MONDAY + timedelta(days=8)  # Tuesday of the next week: W47 is the closed week
-    ctx = pipeline.JobContext(engine=engine, clock=lambda: now)
+    ctx = JobContext(engine=engine, clock=lambda: now)
     # SMTP down: the delivery is marked failed
     with smtp_server(tmp_path) as inbox:
         port = inbox.port
     settings = report_settings(port)
     with pytest.raises(ReportError):
-        reporting.send_weekly_report(settings, ctx)
-    assert reporting.deliveries(engine)[0]["status"] == "failed"
+        send_weekly_report(settings, ctx)
+    assert deliveries(engine)[0].status == "failed"
     with smtp_server(tmp_path) as inbox:
         settings = report_settings(inbox.port)
-        first = reporting.send_weekly_report(settings, ctx)
-        again = reporting.send_weekly_report(settings, ctx)
+        first = send_weekly_report(settings, ctx)
+        again = send_weekly_report(settings, ctx)
     assert (first.status, again.status) == ("sent", "already-sent")
     assert len(inbox.messages) == 1
-    d = reporting.deliveries(engine)[0]
+    d = deliveries(engine)[0].as_dict()
     assert d["status"] == "sent" and d["attempts"] == 2 and d["week"] == "2026-W47"
     msg = inbox.messages[0]
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     week = Window(MONDAY, MONDAY + timedelta(days=7))
-    reach = measure.load_snapshot(engine, week, "all", "list")
+    reach = load_snapshot(engine, week, "all", "list")
     assert reach is not None
-    m = reach["metrics"]
+    m = reach.metrics
     share = f"{100 * m['outside_share']:.1f}%"
     assert share in text and share in html
     assert f"{m['participants']:,}" in text

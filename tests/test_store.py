@@ -11,9 +11,9 @@ from sqlalchemy import Engine, func, select
 from echochamber.collect.normalize_mastodon import normalize_actors, normalize_statuses
 from echochamber.errors import StoreError
 from echochamber.models import Post
+from echochamber.store import status
 from echochamber.store.engine import init_db, make_engine, require_schema
 from echochamber.store.ingest import store_batch
-from echochamber.store.queries import status
 from echochamber.store.schema import EdgeWeekRow, InteractionRow, PostRow
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)

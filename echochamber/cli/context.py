@@ -6,14 +6,15 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import orjson
-from rich.console import Console
-from sqlalchemy import Engine
 
-from echochamber.config import Settings, load_settings
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from echochamber.config import Settings
+    from echochamber.store import Engine
 
 
 class AppContext:
@@ -23,17 +24,28 @@ class AppContext:
         self.verbose = verbose
         self._settings: Settings | None = None
         self._engine: Engine | None = None
-        self.console = Console(stderr=True, highlight=False, markup=False, emoji=False)
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """A rich console on stderr (made on first use: rich is not imported for --help)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, markup=False, emoji=False)
+        return self._console
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from echochamber.config import load_settings
+
             self._settings = load_settings(self.config_path, overrides={"store.url": self.db_url})
         return self._settings
 
     def engine(self, *, check: bool = True) -> Engine:
         if self._engine is None:
-            from echochamber.store.engine import make_engine, require_schema
+            from echochamber.store import make_engine, require_schema
 
             self._engine = make_engine(self.settings.store.url)
             if check:
@@ -46,7 +58,7 @@ class AppContext:
 
     @property
     def interactive(self) -> bool:
-        return self.console.is_terminal and not os.environ.get("CI")
+        return sys.stderr.isatty() and not os.environ.get("CI")
 
     @contextmanager
     def progress(self, description: str) -> Iterator[Any]:
@@ -77,6 +89,8 @@ class AppContext:
 
 def emit_json(data: Any) -> None:
     """One JSON document on stdout, nothing else."""
+    import orjson
+
     sys.stdout.write(
         orjson.dumps(
             data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS
@@ -88,7 +102,7 @@ def emit_json(data: Any) -> None:
 
 def safe(text: Any) -> str:
     """Text from posts and profiles, safe to print: no control characters, no markup."""
-    from echochamber.collect.text import clean_text
+    from echochamber.text import clean_text
 
     return clean_text(str(text)) if text is not None else ""
 
@@ -98,6 +112,8 @@ def out(text: str = "") -> None:
 
 
 def app(ctx: click.Context) -> AppContext:
+    """The command's :class:`AppContext` (made by the top-level group)."""
     obj = ctx.find_object(AppContext)
-    assert obj is not None
+    if obj is None:  # a command invoked without the group: a programming error
+        raise click.UsageError("echochamber commands run under the 'echochamber' group")
     return obj

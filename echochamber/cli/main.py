@@ -54,25 +54,9 @@ def cli(
 
 
 def _register() -> None:
-    from echochamber.cli import (
-        collect_cmds,
-        config_cmds,
-        demo_cmds,
-        graph_cmds,
-        metrics_cmds,
-        run_cmds,
-        sim_cmds,
-    )
+    from echochamber.cli import collect, config, graph, metrics, report, run, sim, status
 
-    modules: list[Any] = [
-        collect_cmds,
-        config_cmds,
-        metrics_cmds,
-        graph_cmds,
-        run_cmds,
-        sim_cmds,
-        demo_cmds,
-    ]
+    modules: list[Any] = [collect, status, config, metrics, graph, report, run, sim]
     for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import Engine
 
 from echochamber.errors import ConfigError
 from echochamber.models import SCOPES, Window
+
+if TYPE_CHECKING:
+    from echochamber.store import Engine
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
 
@@ -66,12 +68,8 @@ def resolve_window(
 
 
 def latest_week(engine: Engine, scope: str) -> Window:
-    from echochamber.store.graphdata import weeks_with_data
+    """The newest ISO week with data (this week when the store is empty)."""
+    from echochamber.pipeline.snapshot import weeks_with_data
 
-    with engine.connect() as conn:
-        weeks = weeks_with_data(conn, scope)
-    if not weeks:
-        now = datetime.now(UTC)
-        return Window.week_of(now - timedelta(days=0))
-    d = weeks[-1]
-    return Window.week_of(datetime(d.year, d.month, d.day, tzinfo=UTC))
+    weeks = weeks_with_data(engine, scope)
+    return weeks[-1] if weeks else Window.week_of(datetime.now(UTC))

@@ -26,10 +26,11 @@ from typing import IO, Any
 
 import orjson
 
+from echochamber.collect.registry import ARCHIVE_FORMATS
 from echochamber.errors import EchoChamberError, ImportFormatError
 from echochamber.models import Batch
 
-FORMATS = ("twarc2", "twitter-v1", "mastodon", "bluesky")
+FORMATS = tuple(ARCHIVE_FORMATS)
 Normaliser = Callable[[Sequence[Any], Sequence[str], str | None], Batch]
 BLOCK_BYTES = 4_000_000
 

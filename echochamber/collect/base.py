@@ -1,86 +1,85 @@
-"""What every collector hands to the store: pages, and the sink that stores them atomically.
+"""The contract every platform's collector fulfils: the :class:`Source` protocol.
 
-A collector never writes to the database itself.  It yields :class:`Page` objects to a
-:class:`PageSink`; the sink stores the page's batch, its raw payload and the stream's new cursor
-in one transaction, so a crash between two pages loses nothing and duplicates nothing.
+A source knows its platform's streams (from the settings), collects one stream into a
+:class:`~echochamber.models.PageSink` starting from the stream's stored cursor, and revisits a
+settling post (its replies, boosts, favourites and quotes).  It never writes to the database
+itself: the pipeline gives it a sink (implemented by the store), records the run, holds the
+lock and applies one error policy for every platform.  Adding a platform means one module that
+implements this protocol and one line in :mod:`echochamber.collect.registry`.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from typing import Any, ClassVar, Protocol
 
-from echochamber.models import Account, Batch, Interaction, InteractionKind, Platform, Post
+from echochamber.models import Cursor, PageSink, Platform, Stream, WatchedPost
+
+Progress = Callable[[str, int], None]
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One API response (or archive chunk) and what it yields.
+def _never() -> bool:
+    return False
 
-    ``raw`` is the body as received (kept compressed); ``cursor`` is the stream's state after
-    this page (``None``: unchanged); ``backfill`` is the resume point of an unfinished backfill.
+
+def _quiet(what: str, n: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a source behaves in this run: waiting, stopping, progress, and test hooks.
+
+    ``client_factory`` replaces the platform's HTTP client constructor (tests point it at a
+    local server); ``local_posts`` maps a server's local status ids to (post URI, author key)
+    from the store, so a reply to a post stored earlier is linked to it.
     """
 
-    batch: Batch
-    raw: bytes
-    endpoint: str
-    cursor: str | None = None
-    backfill: str | None = None
-    backfill_done: bool = False
+    sleep: Callable[[float], None] = time.sleep
+    stop: Callable[[], bool] = _never
+    progress: Progress = _quiet
+    client_factory: Callable[..., Any] | None = None
+    local_posts: Callable[[str, Iterable[str]], Mapping[str, tuple[str, str]]] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class StoredPage:
-    """What storing a page changed."""
+class Source(Protocol):
+    """One configured server of a platform (Mastodon) or the platform's one API (X, Bluesky)."""
 
-    posts_new: int
-    posts_seen: int
-    interactions_new: int
+    platform: ClassVar[Platform]
 
+    @property
+    def server(self) -> str:
+        """The URL this source asks."""
+        ...
 
-class PageSink(Protocol):
-    """Stores a page, its raw payload and the cursor in one transaction."""
+    @property
+    def watch_key(self) -> str:
+        """Where this source's watched posts are listed (its server, or the platform)."""
+        ...
 
-    def __call__(self, page: Page) -> StoredPage: ...
+    @property
+    def requests(self) -> int:
+        """HTTP requests made so far."""
+        ...
 
+    def streams(self) -> Sequence[Stream]:
+        """The streams this source follows."""
+        ...
 
-class Accumulator:
-    """What a normaliser gathers from a page: accounts, posts and ties, deduplicated by key.
+    def collect(self, stream: Stream, cursor: Cursor, sink: PageSink) -> None:
+        """One pass over ``stream`` from ``cursor``; pages go to ``sink`` as they arrive.
 
-    Self-ties are dropped; a tie is unique per (kind, actor, target, subject) as in the store.
-    """
+        A :class:`~echochamber.errors.SourceError` ends the pass; what was stored stays, and
+        the pipeline records the run as partial or failed.  Returns early when asked to stop.
+        """
+        ...
 
-    platform: Platform = "mastodon"
+    def revisit(self, watched: WatchedPost, sink: PageSink) -> None:
+        """Fetch a settling post's conversation again; raises SourceError on failure."""
+        ...
 
-    def __init__(self) -> None:
-        self.accounts: dict[str, Account] = {}
-        self.posts: dict[str, Post] = {}
-        self.ties: dict[tuple[str, str, str, str], Interaction] = {}
-
-    def tie(
-        self,
-        kind: InteractionKind,
-        actor: str,
-        target: str | None,
-        subject: str,
-        at: datetime,
-        target_post: str | None = None,
-        via_reply: bool = False,
-    ) -> None:
-        if target and target != actor:
-            self.ties[(kind, actor, target, subject)] = Interaction(
-                self.platform,
-                kind,
-                actor,
-                target,
-                subject,
-                at,
-                target_post=target_post,
-                via_reply=via_reply,
-            )
-
-    def batch(self) -> Batch:
-        return Batch(
-            tuple(self.accounts.values()), tuple(self.posts.values()), tuple(self.ties.values())
-        )
+    def notes(self) -> Sequence[str]:
+        """What this source skipped in this run and why (shown with its revisit run)."""
+        ...

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar
 
-from echochamber.collect.base import Page, PageSink
+from echochamber.collect.base import Options
 from echochamber.collect.normalize_bluesky import normalize_records
+from echochamber.config import BlueskySource, Settings
 from echochamber.errors import AuthError, RateLimited, SourceError, SourceUnavailable
-from echochamber.models import Batch, CollectResult, RunStatus
+from echochamber.models import Cursor, Page, PageSink, Platform, Stream, WatchedPost
 
 log = logging.getLogger(__name__)
 PUBLIC = "https://public.api.bsky.app"
@@ -120,52 +122,31 @@ def collect_tag(
     tracked: Iterable[str] = (),
     max_pages: int = 50,
     stop: Callable[[], bool] = lambda: False,
-) -> CollectResult:
-    """Page ``searchPosts`` for ``#tag`` (latest first) down to the stream's cursor."""
-    start = client.requests
-    new = seen = ties = 0
-    errors: list[str] = []
+) -> None:
+    """Page ``searchPosts`` for ``#tag`` (latest first) down to the stream's cursor.
+
+    The cursor (the newest ``indexedAt`` seen) moves once the pass is complete.
+    """
     cursor: str | None = None
     top = newest
-    try:
-        for _ in range(max_pages):
-            body = client.query(
-                "app.bsky.feed.searchPosts", q=f"#{tag}", sort="latest", limit=100, cursor=cursor
-            )
-            posts = body.get("posts") or []
-            batch = normalize_records([body], tracked=tracked)
-            stored = sink(Page(batch, json.dumps(body).encode(), "app.bsky.feed.searchPosts"))
-            new, seen, ties = (
-                new + stored.posts_new,
-                seen + stored.posts_seen,
-                ties + stored.interactions_new,
-            )
-            stamps = [p.get("indexedAt") for p in posts if p.get("indexedAt")]
-            if stamps and (top is None or max(stamps) > top):
-                top = max(stamps)
-            reached_old = newest is not None and any(s <= newest for s in stamps)
-            cursor = body.get("cursor")
-            if not posts or not cursor or reached_old or stop():
-                break
-        if top != newest and not stop():
-            sink(Page(Batch(), b"", "cursor", cursor=top))
-    except SourceError as exc:
-        errors.append(str(exc))
-    status: RunStatus = (
-        "failed" if errors and not (new or seen) else ("partial" if errors else "ok")
-    )
-    return CollectResult(
-        "bluesky",
-        client.base_url,
-        tag,
-        client.requests - start,
-        new,
-        seen,
-        ties,
-        tuple(errors),
-        (),
-        status,
-    )
+    for _ in range(max_pages):
+        body = client.query(
+            "app.bsky.feed.searchPosts", q=f"#{tag}", sort="latest", limit=100, cursor=cursor
+        )
+        posts = body.get("posts") or []
+        batch = normalize_records([body], tracked=tracked)
+        sink(Page(batch, json.dumps(body).encode(), "app.bsky.feed.searchPosts"))
+        stamps = [p.get("indexedAt") for p in posts if p.get("indexedAt")]
+        if stamps and (top is None or max(stamps) > top):
+            top = max(stamps)
+        reached_old = newest is not None and any(s <= newest for s in stamps)
+        cursor = body.get("cursor")
+        if stop():
+            return
+        if not posts or not cursor or reached_old:
+            break
+    if top is not None and top != newest:
+        sink.advance(top)
 
 
 def enrich_post(
@@ -194,3 +175,54 @@ def enrich_post(
             items = body.get("repostedBy") or body.get("likes") or body.get("posts") or []
             if not cursor or not items:
                 break
+
+
+class BlueskySearch:
+    """Bluesky as a :class:`~echochamber.collect.base.Source`: one stream per tag."""
+
+    platform: ClassVar[Platform] = "bluesky"
+    watch_key = "bsky"
+
+    def __init__(self, config: BlueskySource, settings: Settings, options: Options) -> None:
+        self.config = config
+        self.settings = settings
+        self.options = options
+        factory = options.client_factory or BlueskyClient
+        self.client = factory(
+            config.service,
+            os.environ.get(config.handle_env),
+            os.environ.get(config.password_env),
+            sleep=options.sleep,
+        )
+
+    @property
+    def server(self) -> str:
+        return self.config.service
+
+    @property
+    def requests(self) -> int:
+        return int(self.client.requests)
+
+    def streams(self) -> Sequence[Stream]:
+        return [Stream("bluesky", self.config.service, t, t) for t in self.config.tags]
+
+    def collect(self, stream: Stream, cursor: Cursor, sink: PageSink) -> None:
+        collect_tag(
+            self.client,
+            stream.name,
+            cursor.newest_id,
+            sink,
+            tracked=self.settings.tags,
+            stop=self.options.stop,
+        )
+
+    def revisit(self, watched: WatchedPost, sink: PageSink) -> None:
+        enrich_post(self.client, watched.post.uri, sink, tracked=self.settings.tags)
+
+    def notes(self) -> Sequence[str]:
+        return []
+
+
+def sources(settings: Settings, options: Options) -> list[BlueskySearch]:
+    """The ``[sources.bluesky]`` search, if configured."""
+    return [] if settings.bluesky is None else [BlueskySearch(settings.bluesky, settings, options)]

@@ -18,19 +18,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from echochamber.collect.base import Page, PageSink
 from echochamber.collect.mastodon_client import MastodonClient, RawResponse
 from echochamber.collect.normalize_mastodon import (
-    instance_host,
     normalize_actors,
     normalize_statuses,
     parse_time,
 )
 from echochamber.errors import ImportFormatError, SourceError
-from echochamber.models import Batch, CollectResult, Post
+from echochamber.models import Batch, Page, PageSink, Post
+from echochamber.text import server_host
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
@@ -50,7 +49,7 @@ def _oldest(ids: Iterable[str]) -> str | None:
 
 
 class StreamCollector:
-    """Collects one (instance, tag) stream into a :class:`~echochamber.collect.base.PageSink`."""
+    """Collects one (server, tag) stream into a :class:`~echochamber.models.PageSink`."""
 
     def __init__(
         self,
@@ -96,7 +95,7 @@ class StreamCollector:
         self.posts_new += stored.posts_new
         self.posts_seen += stored.posts_seen
         self.interactions_new += stored.interactions_new
-        self.progress(f"{instance_host(self.client.instance)} #{self.tag}", len(statuses))
+        self.progress(f"{server_host(self.client.instance)} #{self.tag}", len(statuses))
 
     def forward(self, newest: str | None) -> str | None:
         """Fetch everything newer than ``newest``; returns the new cursor."""
@@ -165,28 +164,20 @@ class ConversationEnricher:
     def __init__(
         self,
         client: MastodonClient,
-        sink: PageSink,
         *,
         tracked: Sequence[str],
         resolve: Resolver,
         respect_noindex: bool = True,
     ) -> None:
         self.client = client
-        self.sink = sink
         self.tracked = tuple(tracked)
         self.resolve = resolve
         self.respect_noindex = respect_noindex
         self.skipped: set[str] = set()
         self.quotes_offered = True
-        self.posts_new = self.posts_seen = self.interactions_new = 0
 
-    def _put(self, page: Page) -> None:
-        stored = self.sink(page)
-        self.posts_new += stored.posts_new
-        self.posts_seen += stored.posts_seen
-        self.interactions_new += stored.interactions_new
-
-    def enrich(self, post: Post, native_id: str) -> None:
+    def enrich(self, post: Post, native_id: str, sink: PageSink) -> None:
+        """Store the post's context, boosts, favourites and (with a token) quotes."""
         instance = self.client.instance
         ctx = self.client.context(native_id)
         if ctx is not None and isinstance(ctx.data, dict):
@@ -213,7 +204,7 @@ class ConversationEnricher:
                 ),
                 batch.interactions,
             )
-            self._put(Page(batch, ctx.body, ctx.url))
+            sink(Page(batch, ctx.body, ctx.url))
             if not self.client.has_token and len(descendants) >= 60:
                 self.skipped.add("threads without a token are capped at 60 descendants")
         for kind in ("boost", "favourite"):
@@ -222,7 +213,7 @@ class ConversationEnricher:
                 batch = normalize_actors(
                     accounts, post, kind, instance=instance, respect_noindex=self.respect_noindex
                 )
-                self._put(Page(batch, res.body, res.url))
+                sink(Page(batch, res.body, res.url))
         if not self.client.has_token:
             self.skipped.add("quotes need a token (/api/v1/statuses/:id/quotes); skipped")
             return
@@ -246,32 +237,4 @@ class ConversationEnricher:
                 known={native_id: (post.uri, post.author)},
                 respect_noindex=self.respect_noindex,
             )
-            self._put(Page(batch, res.body, res.url))
-
-
-def result(
-    client: MastodonClient,
-    tag: str,
-    worker: Any,
-    errors: Sequence[str] = (),
-    skipped: Sequence[str] = (),
-    failed: bool = False,
-) -> CollectResult:
-    status = "failed" if failed else ("partial" if errors else "ok")
-    return CollectResult(
-        platform="mastodon",
-        instance=client.instance,
-        tag=tag,
-        requests=client.requests,
-        posts_new=worker.posts_new,
-        posts_seen=worker.posts_seen,
-        interactions_new=worker.interactions_new,
-        errors=tuple(errors),
-        skipped=tuple(skipped),
-        status=status,  # type: ignore[arg-type]
-    )
-
-
-def settle_due(created_at: datetime, now: datetime, settle: timedelta) -> bool:
-    """Is a post still inside its settle window?"""
-    return now - created_at <= settle
+            sink(Page(batch, res.body, res.url))

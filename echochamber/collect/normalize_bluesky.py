@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from echochamber.collect.base import Accumulator
-from echochamber.collect.text import clean_text, normalize_tag, parse_time
+from echochamber.collect.accumulator import Accumulator
 from echochamber.errors import ImportFormatError
 from echochamber.models import Account, Batch, Post
+from echochamber.text import clean_text, normalize_tag, parse_time
 
 JSON = Mapping[str, Any]
 

@@ -17,25 +17,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from echochamber.collect.text import (
+from echochamber.errors import ImportFormatError
+from echochamber.models import Account, Batch, Interaction, Post
+from echochamber.text import (
     clean_text,
     hashed_key,
     html_to_text,
     normalize_tag,
     parse_time,
+    server_host,
 )
-from echochamber.errors import ImportFormatError
-from echochamber.models import Account, Batch, Interaction, Post
 
 JSON = Mapping[str, Any]
-
-
-def instance_host(instance: str) -> str:
-    """``https://mastodon.social/`` -> ``mastodon.social`` (port kept: ``127.0.0.1:8000``)."""
-    parts = urlsplit(instance if "//" in instance else f"//{instance}")
-    return parts.netloc or instance
 
 
 @dataclass
@@ -266,7 +260,7 @@ def normalize_statuses(
     """
     ctx = _Ctx(
         instance=instance,
-        host=instance_host(instance),
+        host=server_host(instance),
         tracked=frozenset(normalize_tag(t) for t in tracked),
         respect_noindex=respect_noindex,
         known=known or {},
@@ -294,7 +288,7 @@ def normalize_actors(
     """
     if kind not in ("boost", "favourite"):
         raise ValueError(f"kind must be boost or favourite, not {kind!r}")
-    ctx = _Ctx(instance, instance_host(instance), frozenset(), respect_noindex, {})
+    ctx = _Ctx(instance, server_host(instance), frozenset(), respect_noindex, {})
     for obj in accounts:
         account = _account(obj, ctx)
         _add(

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, ClassVar
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from echochamber.collect.base import Page, PageSink
+from echochamber.collect.base import Options
 from echochamber.collect.normalize_twitter import normalize_page
-from echochamber.errors import AuthError, SourceError
-from echochamber.models import Batch, CollectResult, RunStatus
+from echochamber.config import Settings, TwitterSource
+from echochamber.errors import AuthError, ConfigError, SourceError
+from echochamber.models import Cursor, Page, PageSink, Platform, StoredPage, Stream, WatchedPost
 
 log = logging.getLogger(__name__)
 API = "https://api.twitter.com"
@@ -89,48 +91,23 @@ def collect_query(
     *,
     tracked: Iterable[str] = (),
     stop: Callable[[], bool] = lambda: False,
-) -> CollectResult:
-    """One pass of a search stream; the cursor moves to the newest id once the pass is done."""
-    requests_made = new = seen = ties = 0
+) -> None:
+    """One pass of a search stream; the cursor moves to the newest id once the pass is done.
+
+    An interrupted pass moves no cursor, so the next run repeats it (storing nothing twice).
+    """
     newest = since_id
-    errors: list[str] = []
-    try:
-        for page in _pages(client, query, since_id):
-            requests_made += 1
-            meta = page.get("meta") or {}
-            batch = normalize_page(page, tracked=tracked)
-            stored = sink(Page(batch, json.dumps(page).encode(), f"{API}/2/tweets/search/recent"))
-            new, seen, ties = (
-                new + stored.posts_new,
-                seen + stored.posts_seen,
-                ties + stored.interactions_new,
-            )
-            cand = meta.get("newest_id")
-            if cand and (newest is None or int(cand) > int(newest)):
-                newest = cand
-            if stop():
-                errors.append("stopped before the pass ended; the next run repeats it")
-                break
-        else:
-            if newest != since_id:
-                sink(Page(Batch(), b"", "cursor", cursor=newest))
-    except SourceError as exc:
-        errors.append(str(exc))
-    status: RunStatus = (
-        "failed" if errors and not new and not seen else ("partial" if errors else "ok")
-    )
-    return CollectResult(
-        "twitter",
-        "api.twitter.com",
-        query,
-        requests_made,
-        new,
-        seen,
-        ties,
-        tuple(errors),
-        (),
-        status,
-    )
+    for page in _pages(client, query, since_id):
+        meta = page.get("meta") or {}
+        batch = normalize_page(page, tracked=tracked)
+        sink(Page(batch, json.dumps(page).encode(), f"{API}/2/tweets/search/recent"))
+        cand = meta.get("newest_id")
+        if cand and (newest is None or int(cand) > int(newest)):
+            newest = cand
+        if stop():
+            return
+    if newest is not None and newest != since_id:
+        sink.advance(newest)
 
 
 def expand_conversations(
@@ -145,3 +122,71 @@ def expand_conversations(
                 Page(batch, json.dumps(page).encode(), f"{API}/2/tweets/search/recent")
             ).posts_new
     return stored_posts
+
+
+class TwitterSearch:
+    """X/Twitter as a :class:`~echochamber.collect.base.Source`: one stream per tag or query."""
+
+    platform: ClassVar[Platform] = "twitter"
+    server = "api.twitter.com"
+    watch_key = "twitter"
+
+    def __init__(self, config: TwitterSource, settings: Settings, options: Options) -> None:
+        token = os.environ.get(config.token_env)
+        if not token:
+            raise ConfigError(f"sources.twitter: set {config.token_env} to an X API bearer token")
+        self.config = config
+        self.settings = settings
+        self.options = options
+        factory = options.client_factory or make_client
+        self.client = factory(token, config.api_base)
+        self._requests = 0
+
+    @property
+    def requests(self) -> int:
+        return self._requests
+
+    def streams(self) -> Sequence[Stream]:
+        tags = [Stream("twitter", self.server, tag_query(t), t) for t in self.config.tags]
+        return tags + [Stream("twitter", self.server, q) for q in self.config.queries]
+
+    def _counting(self, sink: PageSink) -> PageSink:
+        return _Counted(sink, self)
+
+    def collect(self, stream: Stream, cursor: Cursor, sink: PageSink) -> None:
+        collect_query(
+            self.client,
+            stream.name,
+            cursor.newest_id,
+            self._counting(sink),
+            tracked=self.settings.tags,
+            stop=self.options.stop,
+        )
+
+    def revisit(self, watched: WatchedPost, sink: PageSink) -> None:
+        expand_conversations(
+            self.client, [watched.native_id], self._counting(sink), tracked=self.settings.tags
+        )
+
+    def notes(self) -> Sequence[str]:
+        return []
+
+
+class _Counted:
+    """A sink that counts the pages (one search request each) passing through it."""
+
+    def __init__(self, sink: PageSink, owner: TwitterSearch) -> None:
+        self.sink = sink
+        self.owner = owner
+
+    def __call__(self, page: Page) -> StoredPage:
+        self.owner._requests += 1
+        return self.sink(page)
+
+    def advance(self, cursor: str) -> None:
+        self.sink.advance(cursor)
+
+
+def sources(settings: Settings, options: Options) -> list[TwitterSearch]:
+    """The ``[sources.twitter]`` search, if configured."""
+    return [] if settings.twitter is None else [TwitterSearch(settings.twitter, settings, options)]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from echochamber.report.data import ReportData, fmt_value, headline_rows
+from echochamber.report.data import ReportData, headline_rows
+from echochamber.report.format import fmt_value
 
 _env = Environment(
     loader=PackageLoader("echochamber.report", "templates"),

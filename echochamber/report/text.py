@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from echochamber.collect.text import clean_text
-from echochamber.report.data import ReportData, fmt_value, headline_rows
+from echochamber.report.data import ReportData, headline_rows
+from echochamber.report.format import fmt_value
+from echochamber.text import clean_text
 
 
 def _clip(text: object, width: int) -> str:

@@ -1,0 +1,173 @@
+"""The store: the only package that speaks SQL (SQLAlchemy Core over SQLite or PostgreSQL).
+
+Everything above it (the pipeline, the daemon, the command line) uses the names declared in
+``__all__`` and nothing else; it holds an :data:`Engine` as an opaque handle.  Names load on
+first use (PEP 562), so importing the package costs nothing until a command needs the store.
+
+The API, by concern:
+
+* engine and schema: :func:`make_engine`, :func:`init_db`, :func:`require_schema`
+* ingest: :func:`store_batch`, :func:`store_raw`, :func:`store_page`,
+  :func:`local_posts_of`
+* streams and cursors: :class:`StreamSink`, :func:`get_cursor`, :func:`start_run`,
+  :func:`finish_run`, :data:`REVISITS`
+* watch list: :func:`due_watch`, :func:`mark_checked`
+* snapshots: :func:`save_snapshot`, :func:`load_snapshot`, :func:`previous_roster`,
+  :func:`snapshot_weeks`, :func:`history`
+* deliveries: :func:`get_delivery`, :func:`begin_delivery`, :func:`mark_delivery`,
+  :func:`deliveries`
+* graph reads: :func:`graph_reader` (:class:`GraphReader`), :func:`is_whole_weeks`,
+  :func:`post_by_ref`, :func:`account_id`, :func:`account_record`, :func:`conversation_rows`
+* status and jobs: :func:`status`, :func:`job_status`, :func:`record_start`,
+  :func:`record_end`, :func:`scheduler_jobstore`, :func:`job_lock`
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "Engine": "sqlalchemy",
+    "make_engine": "echochamber.store.engine",
+    "init_db": "echochamber.store.engine",
+    "require_schema": "echochamber.store.engine",
+    "store_batch": "echochamber.store.ingest",
+    "store_raw": "echochamber.store.raw",
+    "store_page": "echochamber.store.raw",
+    "local_posts_of": "echochamber.store.keys",
+    "StreamSink": "echochamber.store.streams",
+    "get_cursor": "echochamber.store.streams",
+    "start_run": "echochamber.store.streams",
+    "finish_run": "echochamber.store.streams",
+    "due_watch": "echochamber.store.streams",
+    "mark_checked": "echochamber.store.streams",
+    "REVISITS": "echochamber.store.streams",
+    "save_snapshot": "echochamber.store.snapshots",
+    "load_snapshot": "echochamber.store.snapshots",
+    "previous_roster": "echochamber.store.snapshots",
+    "snapshot_weeks": "echochamber.store.snapshots",
+    "history": "echochamber.store.snapshots",
+    "DeliveryRecord": "echochamber.store.delivery",
+    "get_delivery": "echochamber.store.delivery",
+    "begin_delivery": "echochamber.store.delivery",
+    "mark_delivery": "echochamber.store.delivery",
+    "deliveries": "echochamber.store.delivery",
+    "GraphReader": "echochamber.store.reader",
+    "graph_reader": "echochamber.store.reader",
+    "is_whole_weeks": "echochamber.store.reader",
+    "ThreadPost": "echochamber.store.graphdata",
+    "post_by_ref": "echochamber.store.lookups",
+    "account_id": "echochamber.store.lookups",
+    "account_record": "echochamber.store.lookups",
+    "AccountRecord": "echochamber.store.lookups",
+    "conversation_rows": "echochamber.store.lookups",
+    "ThreadRows": "echochamber.store.lookups",
+    "status": "echochamber.store.summary",
+    "job_status": "echochamber.store.jobs",
+    "record_start": "echochamber.store.jobs",
+    "record_end": "echochamber.store.jobs",
+    "scheduler_jobstore": "echochamber.store.jobs",
+    "job_lock": "echochamber.store.locks",
+}
+
+__all__ = [
+    "REVISITS",
+    "AccountRecord",
+    "DeliveryRecord",
+    "Engine",
+    "GraphReader",
+    "StreamSink",
+    "ThreadPost",
+    "ThreadRows",
+    "account_id",
+    "account_record",
+    "begin_delivery",
+    "conversation_rows",
+    "deliveries",
+    "due_watch",
+    "finish_run",
+    "get_cursor",
+    "get_delivery",
+    "graph_reader",
+    "history",
+    "init_db",
+    "is_whole_weeks",
+    "job_lock",
+    "job_status",
+    "load_snapshot",
+    "local_posts_of",
+    "make_engine",
+    "mark_checked",
+    "mark_delivery",
+    "post_by_ref",
+    "previous_roster",
+    "record_end",
+    "record_start",
+    "require_schema",
+    "save_snapshot",
+    "scheduler_jobstore",
+    "snapshot_weeks",
+    "start_run",
+    "status",
+    "store_batch",
+    "store_page",
+    "store_raw",
+]
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from echochamber.store.delivery import (
+        DeliveryRecord,
+        begin_delivery,
+        deliveries,
+        get_delivery,
+        mark_delivery,
+    )
+    from echochamber.store.engine import init_db, make_engine, require_schema
+    from echochamber.store.graphdata import ThreadPost
+    from echochamber.store.ingest import store_batch
+    from echochamber.store.jobs import job_status, record_end, record_start, scheduler_jobstore
+    from echochamber.store.keys import local_posts_of
+    from echochamber.store.locks import job_lock
+    from echochamber.store.lookups import (
+        AccountRecord,
+        ThreadRows,
+        account_id,
+        account_record,
+        conversation_rows,
+        post_by_ref,
+    )
+    from echochamber.store.raw import store_page, store_raw
+    from echochamber.store.reader import GraphReader, graph_reader, is_whole_weeks
+    from echochamber.store.snapshots import (
+        history,
+        load_snapshot,
+        previous_roster,
+        save_snapshot,
+        snapshot_weeks,
+    )
+    from echochamber.store.summary import status
+    from echochamber.store.streams import (
+        REVISITS,
+        StreamSink,
+        due_watch,
+        finish_run,
+        get_cursor,
+        mark_checked,
+        start_run,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'echochamber.store' has no attribute {name!r}")
+    value = getattr(import_module(where), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -8,18 +8,22 @@ counts), and never erases what was known.
 
 from __future__ import annotations
 
-import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, func, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, and_, bindparam, func, select, update
 
-from echochamber.collect.base import StoredPage
-from echochamber.models import Account, Batch, Interaction, Post
+from echochamber.models import Account, Batch, Interaction, Post, StoredPage
 from echochamber.store import bulk
+from echochamber.store.keys import (
+    _chunks,
+    account_ids,
+    dialect_insert,
+    post_ids,
+    week_start,
+)
 from echochamber.store.schema import (
     AccountRow,
     EdgeWeekRow,
@@ -27,7 +31,6 @@ from echochamber.store.schema import (
     PostRow,
     PostSourceRow,
     PostTagRow,
-    RawPayloadRow,
 )
 
 accounts_t: Table = AccountRow.__table__  # type: ignore[assignment]
@@ -36,68 +39,6 @@ tags_t: Table = PostTagRow.__table__  # type: ignore[assignment]
 sources_t: Table = PostSourceRow.__table__  # type: ignore[assignment]
 ties_t: Table = InteractionRow.__table__  # type: ignore[assignment]
 edges_t: Table = EdgeWeekRow.__table__  # type: ignore[assignment]
-raw_t: Table = RawPayloadRow.__table__  # type: ignore[assignment]
-
-_CHUNK = 5000  # keys per IN (...) lookup (well under SQLite's and PostgreSQL's limits)
-
-
-def dialect_insert(conn: Connection, table: Table) -> Any:
-    """``INSERT`` with ``on_conflict_do_*`` for the connection's dialect."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"unsupported database dialect {conn.dialect.name!r}")
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def week_start(moment: datetime) -> Any:
-    """The Monday (a ``date``) of the ISO week holding ``moment`` (UTC)."""
-    day = moment.date()
-    return day - timedelta(days=day.weekday())
-
-
-def account_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
-    """Ids of the accounts with these keys."""
-    wanted = sorted(set(keys))
-    out: dict[str, int] = {}
-    for part in _chunks(wanted):
-        rows = conn.execute(
-            select(accounts_t.c.key, accounts_t.c.id).where(accounts_t.c.key.in_(part))
-        )
-        out.update({k: i for k, i in rows})
-    return out
-
-
-def post_ids(conn: Connection, uris: Iterable[str]) -> dict[str, int]:
-    """Ids of the posts with these URIs."""
-    wanted = sorted(set(uris))
-    out: dict[str, int] = {}
-    for part in _chunks(wanted):
-        rows = conn.execute(select(posts_t.c.uri, posts_t.c.id).where(posts_t.c.uri.in_(part)))
-        out.update({u: i for u, i in rows})
-    return out
-
-
-def local_posts(
-    conn: Connection, instance: str, native_ids: Iterable[str]
-) -> dict[str, tuple[str, str]]:
-    """``native id -> (uri, author key)`` for posts seen through ``instance``."""
-    wanted = sorted(set(native_ids))
-    out: dict[str, tuple[str, str]] = {}
-    for part in _chunks(wanted):
-        rows = conn.execute(
-            select(sources_t.c.native_id, posts_t.c.uri, accounts_t.c.key)
-            .join(posts_t, posts_t.c.id == sources_t.c.post_id)
-            .join(accounts_t, accounts_t.c.id == posts_t.c.author_id)
-            .where(sources_t.c.instance == instance, sources_t.c.native_id.in_(part))
-        )
-        out.update({n: (u, k) for n, u, k in rows})
-    return out
 
 
 def _account_rows(batch: Batch, now: datetime) -> list[dict[str, Any]]:
@@ -425,39 +366,3 @@ def store_batch(conn: Connection, batch: Batch, *, now: datetime) -> StoredPage:
     return StoredPage(
         posts_new=len(posts) - len(before), posts_seen=len(before), interactions_new=new_ties
     )
-
-
-def store_raw(
-    conn: Connection,
-    *,
-    platform: str,
-    source: str,
-    endpoint: str,
-    body: bytes,
-    now: datetime,
-    compressed: bool = False,
-) -> None:
-    """Keep a raw API page or archive chunk, zlib-compressed (``compressed``: it already is)."""
-    conn.execute(
-        raw_t.insert().values(
-            platform=platform,
-            source=source,
-            endpoint=endpoint[:2048],
-            fetched_at=now,
-            encoding="zlib",
-            body=body if compressed else zlib.compress(body, 1),
-        )
-    )
-
-
-def existing_keys(
-    conn: Connection, table: Table, cols: Sequence[str], keys: Sequence[tuple[Any, ...]]
-) -> set[tuple[Any, ...]]:
-    """Which of these composite keys exist already."""
-    out: set[tuple[Any, ...]] = set()
-    columns = [table.c[c] for c in cols]
-    for part in _chunks(list(keys)):
-        out.update(
-            tuple(r) for r in conn.execute(select(*columns).where(tuple_(*columns).in_(part)))
-        )
-    return out

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table, select, update
 from sqlalchemy.exc import NoSuchTableError
 
-from echochamber.store.ingest import dialect_insert
+from echochamber.store.keys import dialect_insert
 from echochamber.store.schema import JobRunRow
 
 JOBS_TABLE = "apscheduler_jobs"
@@ -69,3 +69,10 @@ def job_status(engine: Engine, now: datetime | None = None) -> list[dict[str, An
             }
         )
     return out
+
+
+def scheduler_jobstore(engine: Engine) -> Any:
+    """APScheduler's SQLAlchemy job store in the echochamber database (table created by init)."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    return SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)

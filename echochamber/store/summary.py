@@ -1,14 +1,59 @@
-"""Read-only summaries of the store (``status``)."""
+"""Read-only summaries of the store for ``status``: counts, streams, cursors, last runs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
 
 from echochamber.models import KINDS
-from echochamber.store.schema import AccountRow, InteractionRow, PostRow, RawPayloadRow
-from echochamber.store.streams import all_cursors, last_runs
+from echochamber.store.schema import (
+    AccountRow,
+    CollectionRunRow,
+    CursorRow,
+    InteractionRow,
+    PostRow,
+    RawPayloadRow,
+)
+from echochamber.store.streams import REVISITS
+
+cursors_t: Table = CursorRow.__table__  # type: ignore[assignment]
+runs_t: Table = CollectionRunRow.__table__  # type: ignore[assignment]
+
+
+def last_runs(engine: Engine) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """The newest run of every stream."""
+    with engine.connect() as conn:
+        out: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for row in conn.execute(select(runs_t).order_by(runs_t.c.id.desc()).limit(1000)).mappings():
+            key = (row["platform"], row["instance"], row["tag"])
+            if key not in out:
+                out[key] = {
+                    "started_at": row["started_at"].isoformat(),
+                    "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
+                    "status": row["status"],
+                    "requests": row["requests"],
+                    "posts_new": row["posts_new"],
+                    "posts_seen": row["posts_seen"],
+                    "interactions_new": row["interactions_new"],
+                    "errors": row["errors"],
+                    "message": row["message"],
+                }
+    return out
+
+
+def all_cursors(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = (
+            conn.execute(
+                select(cursors_t).order_by(
+                    cursors_t.c.platform, cursors_t.c.instance, cursors_t.c.tag
+                )
+            )
+            .mappings()
+            .all()
+        )
+    return [dict(r) for r in rows]
 
 
 def status(engine: Engine) -> dict[str, Any]:
@@ -31,7 +76,7 @@ def status(engine: Engine) -> dict[str, Any]:
         ).one()
     runs = last_runs(engine)
     cursors = {(c["platform"], c["instance"], c["tag"]): c for c in all_cursors(engine)}
-    keys = set(cursors) | {k for k in runs if not k[2].startswith("(")}
+    keys = set(cursors) | {k for k in runs if k[2] != REVISITS}
     streams = []
     for key in sorted(keys):
         c = cursors.get(key, {})
@@ -39,8 +84,8 @@ def status(engine: Engine) -> dict[str, Any]:
         streams.append(
             {
                 "platform": key[0],
-                "instance": key[1],
-                "tag": key[2],
+                "server": key[1],
+                "stream": key[2],
                 "cursor": c.get("newest_id"),
                 "backfill_done": bool(c.get("backfill_done")),
                 "backfill_from": c.get("backfill_max_id"),
@@ -48,7 +93,11 @@ def status(engine: Engine) -> dict[str, Any]:
                 "last_run": runs.get(key),
             }
         )
-    conversations = {k[1]: v for k, v in runs.items() if k[2] == "(conversations)"}
+    conversations = [
+        {"platform": k[0], "server": k[1], "last_run": v}
+        for k, v in sorted(runs.items())
+        if k[2] == REVISITS
+    ]
     return {
         "posts": int(posts),
         "tagged_posts": int(tagged),

@@ -83,3 +83,15 @@ def parse_time(value: Any, field_name: str = "created_at") -> datetime:
     except ValueError as exc:
         raise ImportFormatError(f"field {field_name!r} is not an ISO time: {value!r}") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def server_host(server: str) -> str:
+    """The host of a server URL, port kept; a bare host is returned as it is.
+
+    >>> server_host("https://mastodon.social/"), server_host("127.0.0.1:8000")
+    ('mastodon.social', '127.0.0.1:8000')
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(server if "//" in server else f"//{server}")
+    return parts.netloc or server

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from echochamber.cli.context import app, emit_json, out
 from echochamber.cli.windows import resolve_window, window_options
-from echochamber.models import Window
-from echochamber.report.data import SHARES
+from echochamber.report.format import change, fmt_delta, fmt_value
 
 HEADLINE = (
     "participants",
@@ -47,27 +45,19 @@ def compute_cmd(
     as_json: bool,
 ) -> None:
     """Compute and store snapshots (recomputing replaces them). Safe to rerun."""
-    from echochamber import measure
-    from echochamber.store.graphdata import weeks_with_data
+    from echochamber.pipeline.snapshot import compute, missing_weeks
 
     a = app(ctx)
     engine = a.engine()
     if missing:
-        with engine.connect() as conn:
-            mondays = weeks_with_data(conn, scope)
-        windows = [Window.week_of(datetime(d.year, d.month, d.day, tzinfo=UTC)) for d in mondays]
-        windows = [
-            w
-            for w in windows
-            if measure.load_snapshot(engine, w, scope, a.settings.core.policy) is None
-        ]
+        windows = missing_weeks(engine, a.settings, scope)
     else:
         windows = [resolve_window(engine, week, start, end, scope)]
     done: list[dict[str, Any]] = []
     with a.progress("measuring") as progress:
         for w in windows:
-            m = measure.compute(engine, a.settings, w, scope)
-            done.append({"window": w.label, "scope": scope, "metrics": m})
+            snap = compute(engine, a.settings, w, scope)
+            done.append({"window": w.label, "scope": scope, "metrics": snap.metrics})
             progress("weeks", 1)
     if as_json:
         emit_json({"snapshots": done})
@@ -75,31 +65,12 @@ def compute_cmd(
     for d in done:
         m = d["metrics"]
         out(
-            f"{d['window']} ({scope}): {m.get('participants', 0)} participants, outside share "
-            f"{fmt('outside_share', m.get('outside_share'))}, "
-            f"E-I {fmt('ei_index', m.get('ei_index'))}"
+            f"{d['window']} ({scope}): {fmt_value('participants', m.get('participants'))} "
+            f"participants, outside share {fmt_value('outside_share', m.get('outside_share'))}, "
+            f"E-I {fmt_value('ei_index', m.get('ei_index'))}"
         )
     if not done:
         out("Nothing to compute: every week with data has a snapshot.")
-
-
-def fmt(key: str, value: Any) -> str:
-    if value is None:
-        return "–"
-    if key in SHARES:
-        return f"{100 * float(value):.1f}%"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    if isinstance(value, dict):
-        return " ".join(f"{k}:{v}" for k, v in value.items())
-    return str(value)
-
-
-def delta(key: str, now: Any, before: Any) -> Any:
-    if not isinstance(now, int | float) or not isinstance(before, int | float):
-        return None
-    d = float(now) - float(before)
-    return round(100 * d, 1) if key in SHARES else round(d, 3)
 
 
 def spark(values: list[Any]) -> str:
@@ -130,13 +101,24 @@ def spark(values: list[Any]) -> str:
 @click.pass_context
 def history_cmd(ctx: click.Context, weeks: int, scope: str, as_json: bool, as_csv: bool) -> None:
     """The weekly series with week-over-week changes and a compact trend."""
-    from echochamber import measure
+    from echochamber.store import history
 
     a = app(ctx)
-    rows = measure.history(a.engine(), scope, a.settings.core.policy, weeks)
+    snaps = history(a.engine(), scope, a.settings.core.policy, weeks)
+    rows: list[dict[str, Any]] = [
+        {
+            "week": s.window.label,
+            "start": s.window.start.isoformat(),
+            "end": s.window.end.isoformat(),
+            "computed_at": s.computed_at.isoformat(),
+            "final": s.final,
+            "metrics": s.metrics,
+        }
+        for s in snaps
+    ]
     for prev, cur in zip([None, *rows[:-1]], rows, strict=True):
         cur["change"] = {
-            k: (delta(k, cur["metrics"].get(k), prev["metrics"].get(k)) if prev else None)
+            k: (change(k, cur["metrics"].get(k), prev["metrics"].get(k)) if prev else None)
             for k in HEADLINE
         }
     if as_json:
@@ -158,9 +140,9 @@ def history_cmd(ctx: click.Context, weeks: int, scope: str, as_json: bool, as_cs
     for r in rows:
         cells = []
         for k in HEADLINE:
-            v = fmt(k, r["metrics"].get(k))
-            c = r["change"].get(k)
-            cells.append(f"{v + ('' if c is None else f' ({c:+g})'):>18}")
+            v = fmt_value(k, r["metrics"].get(k))
+            c = fmt_delta(k, r["change"].get(k))
+            cells.append(f"{v + (f' ({c})' if c else ''):>18}")
         out(f"{r['week']:<10}" + "".join(cells))
     out("")
     for k in ("outside_share", "ei_index", "conductance", "mean_hop"):

@@ -1,4 +1,4 @@
-"""``echochamber run`` (the daemon) and ``echochamber report preview|send``."""
+"""``echochamber report preview|send``: the weekly report, to a file or by mail."""
 
 from __future__ import annotations
 
@@ -8,19 +8,6 @@ import click
 
 from echochamber.cli.context import app, emit_json, out
 from echochamber.cli.windows import parse_week
-
-
-@click.command()
-@click.pass_context
-def run(ctx: click.Context) -> None:
-    """Run the daemon: collect, revisit conversations, snapshot and mail on schedule.
-
-    SIGTERM or Ctrl-C finishes the page in hand and exits 0.
-    """
-    from echochamber.daemon import Daemon
-
-    a = app(ctx)
-    Daemon(a.settings, a.engine()).start()
 
 
 @click.group()
@@ -40,14 +27,15 @@ def report() -> None:
 @click.pass_context
 def preview(ctx: click.Context, week: str | None, output: str) -> None:
     """Write the weekly report to a file instead of mailing it."""
-    from echochamber import reporting
+    from echochamber.pipeline.context import utcnow
+    from echochamber.pipeline.report import build, closed_week
     from echochamber.report.email import write_preview
 
     a = app(ctx)
-    now = reporting.utc_now()
-    window = parse_week(week) if week else reporting.closed_week(now)
+    now = utcnow()
+    window = parse_week(week) if week else closed_week(now)
     recipients = tuple(a.settings.report.email.recipients) or ("preview@localhost",)
-    msg = reporting.build(a.engine(), a.settings, window, now, recipients)
+    msg = build(a.engine(), a.settings, window, now, recipients)
     write_preview(msg, Path(output))
     click.echo(f"wrote {output} ({window.label}): {msg['Subject']}", err=True)
 
@@ -68,14 +56,15 @@ def send(
     as_json: bool,
 ) -> None:
     """Mail the weekly report now (once per week and recipient list)."""
-    from echochamber import pipeline, reporting
+    from echochamber.pipeline.context import JobContext, utcnow
+    from echochamber.pipeline.report import build, closed_week, send_weekly_report
 
     a = app(ctx)
-    now = reporting.utc_now()
-    window = parse_week(week) if week else reporting.closed_week(now)
+    now = utcnow()
+    window = parse_week(week) if week else closed_week(now)
     if dry_run:
         recipients = tuple(to or a.settings.report.email.recipients) or ("nobody@localhost",)
-        msg = reporting.build(a.engine(), a.settings, window, now, recipients)
+        msg = build(a.engine(), a.settings, window, now, recipients)
         text = msg.get_body(("plain",))
         data = {
             "week": window.label,
@@ -90,8 +79,8 @@ def send(
             out(f"Subject: {data['subject']}\nFrom: {data['from']}\nTo: {data['to']}\n")
             out(data["text"])
         return
-    d = reporting.send_weekly_report(
-        a.settings, pipeline.JobContext(engine=a.engine()), week=window, to=to or None, force=force
+    d = send_weekly_report(
+        a.settings, JobContext(engine=a.engine()), week=window, to=to or None, force=force
     )
     if as_json:
         emit_json(
@@ -106,4 +95,4 @@ def send(
         out(f"{d.week}: {d.status} ({', '.join(d.recipients)})")
 
 
-COMMANDS = [run, report]
+COMMANDS = [report]

@@ -6,30 +6,27 @@ every week's graph; ``path`` and ``export`` build the one window's graph they ne
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from echochamber.cli.context import app, emit_json, out, safe
-from echochamber.cli.metrics_cmds import fmt
 from echochamber.cli.windows import resolve_window, window_options
 from echochamber.errors import NotFound
+
+if TYPE_CHECKING:
+    from echochamber.models import Snapshot, Window
 
 
 def _snapshot(
     ctx: click.Context, week: str | None, start: str | None, end: str | None, scope: str
-) -> tuple[Any, dict[str, Any]]:
-    from echochamber import measure
+) -> tuple[Window, Snapshot]:
+    from echochamber.pipeline.snapshot import snapshot_of
 
     a = app(ctx)
     engine = a.engine()
     window = resolve_window(engine, week, start, end, scope)
-    snap = measure.load_snapshot(engine, window, scope, a.settings.core.policy)
-    if snap is None:
-        measure.compute(engine, a.settings, window, scope)
-        snap = measure.load_snapshot(engine, window, scope, a.settings.core.policy)
-    assert snap is not None
-    return window, snap
+    return window, snapshot_of(engine, a.settings, window, scope)
 
 
 @click.group()
@@ -50,14 +47,24 @@ def reach(
     as_json: bool,
 ) -> None:
     """How far the window's conversations travelled beyond the core."""
+    from echochamber.report.format import fmt_value
+
     window, snap = _snapshot(ctx, week, start, end, scope)
-    m = dict(snap["metrics"])
+    m = dict(snap.metrics)
     if as_json:
-        emit_json({**m, "window": window.label, "scope": scope, "computed_at": snap["computed_at"]})
+        emit_json(
+            {
+                **m,
+                "window": window.label,
+                "scope": scope,
+                "computed_at": snap.computed_at.isoformat(),
+                "final": snap.final,
+            }
+        )
         return
-    out(f"{window.label} ({scope})")
+    out(f"{window.label} ({scope}){'' if snap.final else ', provisional'}")
     for k, v in m.items():
-        out(f"  {k:<28} {fmt(k, v)}")
+        out(f"  {k:<28} {fmt_value(k, v)}")
 
 
 @graph.command()
@@ -74,14 +81,14 @@ def core(
 ) -> None:
     """The core roster with each member's activity and ties with core and outside."""
     window, snap = _snapshot(ctx, week, start, end, scope)
-    nodes = snap["details"].get("nodes", {})
+    nodes = snap.details.nodes
     rows = []
-    for member in snap["roster"]:
-        n = nodes.get(str(member["id"]), {})
+    for member in snap.roster:
+        n = nodes.get(str(member.id), {})
         rows.append(
             {
-                "handle": member.get("handle"),
-                "key": member.get("key"),
+                "handle": member.handle,
+                "key": member.key,
                 "active": bool(n),
                 "posts": n.get("posts", 0),
                 "out_core": n.get("out_core", 0),
@@ -118,16 +125,16 @@ def account(
     as_json: bool,
 ) -> None:
     """One account: core or not, hop distance, ties by kind, first/last seen, weekly activity."""
-    from echochamber.queries import account_profile
+    from echochamber.pipeline.queries import account_profile
 
     a = app(ctx)
     window, snap = _snapshot(ctx, week, start, end, scope)
     prof = account_profile(a.engine(), handle, window, scope)
-    node = snap["details"].get("nodes", {}).get(str(prof["id"]), {})
+    node = snap.details.nodes.get(str(prof["id"]), {})
     prof.update(
         {
             "window": window.label,
-            "is_core": any(m["id"] == prof["id"] for m in snap["roster"]),
+            "is_core": prof["id"] in snap.core_ids,
             "hop": node.get("hop"),
         }
     )
@@ -156,7 +163,7 @@ def account(
 @click.pass_context
 def conversation(ctx: click.Context, post: str, scope: str, as_json: bool) -> None:
     """A conversation tree (give the root's URI, URL or id): reach, depth, virality."""
-    from echochamber.queries import conversation_tree
+    from echochamber.pipeline.queries import conversation_tree
 
     a = app(ctx)
     data = conversation_tree(a.engine(), post, a.settings)
@@ -193,7 +200,7 @@ def path(
     as_json: bool,
 ) -> None:
     """The shortest interaction path from SOURCE to TARGET and what each hop was."""
-    from echochamber.queries import shortest_path
+    from echochamber.pipeline.queries import shortest_path
 
     a = app(ctx)
     engine = a.engine()
@@ -225,7 +232,7 @@ def bridges(
 ) -> None:
     """Accounts through which the conversation reaches outsiders (hop >= 2)."""
     window, snap = _snapshot(ctx, week, start, end, scope)
-    rows = snap["details"].get("bridges", [])[:top]
+    rows = snap.details.bridges[:top]
     if as_json:
         emit_json({"window": window.label, "scope": scope, "bridges": rows})
         return
@@ -253,7 +260,7 @@ def export(
     output: str,
 ) -> None:
     """Write the window's graph (Gephi: gexf) with is_core, hop, community and activity."""
-    from echochamber.queries import export_graph
+    from echochamber.pipeline.queries import export_graph
 
     a = app(ctx)
     engine = a.engine()

@@ -1,4 +1,4 @@
-"""Commands that fill the store: init, collect, import; and status."""
+"""Commands that fill the store: ``init``, ``collect`` and ``import``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
-from echochamber import pipeline
 from echochamber.cli.context import app, emit_json, out, safe
 from echochamber.errors import ConfigError, EchoChamberError
+
+PLATFORMS = ("mastodon", "twitter", "bluesky")  # the registry's names; a test keeps them equal
 
 
 @click.command()
@@ -18,7 +19,7 @@ from echochamber.errors import ConfigError, EchoChamberError
 def init(ctx: click.Context, as_json: bool) -> None:
     """Create the store's schema, or upgrade an older one (never drops data). Safe to rerun."""
     from echochamber.config import mask_url
-    from echochamber.store.engine import init_db
+    from echochamber.store import init_db
 
     a = app(ctx)
     before, after = init_db(a.engine(check=False))
@@ -42,20 +43,27 @@ def init(ctx: click.Context, as_json: bool) -> None:
 @click.command()
 @click.option(
     "--source",
-    type=click.Choice(["all", "mastodon", "twitter", "bluesky"]),
+    "platform",
+    type=click.Choice(["all", *PLATFORMS]),
     default="all",
     show_default=True,
-    help="Which configured sources to collect.",
+    help="Which configured platform to collect.",
 )
-@click.option("--instance", help="Only streams of this Mastodon instance (URL or host).")
-@click.option("--tag", help="Only this hashtag.")
+@click.option(
+    "--server",
+    "--instance",
+    "server",
+    metavar="URL",
+    help="Only the streams of this server (URL or host; --instance is the old name).",
+)
+@click.option("--tag", help="Only the streams of this hashtag (on every platform).")
 @click.option("--no-conversations", is_flag=True, help="Skip revisiting settling conversations.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_context
 def collect(
     ctx: click.Context,
-    source: str,
-    instance: str | None,
+    platform: str,
+    server: str | None,
     tag: str | None,
     no_conversations: bool,
     as_json: bool,
@@ -65,31 +73,32 @@ def collect(
     Safe to rerun and to interrupt: each page is stored with its cursor in one transaction.
     Exits 1 when a stream failed (the others are still collected).
     """
+    from echochamber.collect.registry import configured
+    from echochamber.pipeline.collection import collect as collect_streams
+    from echochamber.pipeline.context import JobContext
+
     a = app(ctx)
     settings = a.settings
-    configured = {
-        "mastodon": bool(settings.mastodon),
-        "twitter": settings.twitter is not None,
-        "bluesky": settings.bluesky is not None,
-    }
-    if not (any(configured.values()) if source == "all" else configured[source]):
+    have = configured(settings)
+    if not (have if platform == "all" else platform in have):
+        what = "source" if platform == "all" else f"{platform} source"
         raise ConfigError(
-            f"{settings.source_file or 'no config file'}: no {source} source configured; "
+            f"{settings.source_file or 'no config file'}: no {what} configured; "
             "add one (see config/echochamber.example.toml)"
         )
     engine = a.engine()
     with a.progress("collecting") as progress:
-        job = pipeline.JobContext(engine=engine, progress=progress)
-        results = pipeline.collect_sources(
-            settings, job, source, instance=instance, tag=tag, enrich=not no_conversations
+        job = JobContext(engine=engine, progress=progress)
+        results = collect_streams(
+            settings, job, platform, server=server, tag=tag, revisit=not no_conversations
         )
     if not results:
-        raise ConfigError(f"no configured stream matches --instance {instance} --tag {tag}")
+        raise ConfigError(f"no configured stream matches --server {server} --tag {tag}")
     rows: list[dict[str, Any]] = [
         {
             "platform": r.platform,
-            "instance": r.instance,
-            "tag": r.tag,
+            "server": r.instance,
+            "stream": r.tag,
             "status": r.status,
             "requests": r.requests,
             "posts_new": r.posts_new,
@@ -104,11 +113,8 @@ def collect(
         emit_json({"streams": rows})
     else:
         for r in rows:
-            label = (
-                f"{r['instance']} #{r['tag']}"
-                if not r["tag"].startswith("(")
-                else (f"{r['instance']} {r['tag']}")
-            )
+            name = r["stream"]
+            label = f"{r['server']} {name if name.startswith(('(', '#')) else '#' + name}"
             out(
                 f"{safe(label)}: {r['status']}, {r['posts_new']} new posts, "
                 f"{r['posts_seen']} seen again, {r['interactions_new']} new interactions, "
@@ -133,8 +139,11 @@ def collect(
     help="Archive format; auto detects it from the first records.",
 )
 @click.option(
+    "--server",
     "--instance",
+    "server",
     default=None,
+    metavar="URL",
     help="For Mastodon captures: the server whose local ids the file holds.",
 )
 @click.option(
@@ -150,7 +159,7 @@ def import_(
     ctx: click.Context,
     files: tuple[str, ...],
     fmt: str,
-    instance: str | None,
+    server: str | None,
     workers: int | None,
     as_json: bool,
 ) -> None:
@@ -168,12 +177,15 @@ def import_(
     def report(path: str, line: int, reason: str) -> None:
         click.echo(f"{path}:{line}: {safe(reason)}", err=True)
 
+    from echochamber.pipeline.context import JobContext
+    from echochamber.pipeline.imports import import_file
+
     summaries = []
     with a.progress("importing") as progress:
-        job = pipeline.JobContext(engine=engine, progress=progress)
+        job = JobContext(engine=engine, progress=progress)
         for f in files:
-            res = pipeline.import_file(
-                a.settings, job, f, fmt, instance=instance, on_error=report, workers=workers
+            res = import_file(
+                a.settings, job, f, fmt, server=server, on_error=report, workers=workers
             )
             summaries.append(
                 {
@@ -200,42 +212,4 @@ def import_(
         ctx.exit(1)
 
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.pass_context
-def status(ctx: click.Context, as_json: bool) -> None:
-    """What the store holds and the state of every stream and job."""
-    from echochamber.store.queries import status as store_status
-
-    a = app(ctx)
-    data = store_status(a.engine())
-    from echochamber.reporting import deliveries
-    from echochamber.store.jobs import job_status
-
-    data["jobs"] = job_status(a.engine())
-    data["deliveries"] = deliveries(a.engine())
-    if as_json:
-        emit_json(data)
-        return
-    out(f"posts: {data['posts']} ({data['tagged_posts']} tagged)   accounts: {data['accounts']}")
-    out("interactions: " + ", ".join(f"{k} {v}" for k, v in data["interactions"].items()))
-    for s in data["streams"]:
-        run = s["last_run"] or {}
-        out(
-            f"{safe(s['platform'])} {safe(s['instance'])} #{safe(s['tag'])}: cursor {s['cursor']}"
-            f", backfill {'done' if s['backfill_done'] else 'in progress'}, last run "
-            f"{run.get('status', 'never')} {run.get('finished_at') or ''}"
-        )
-    for job in data["jobs"]:
-        out(
-            f"job {job['job']}: last {job['status']} {job.get('finished_at') or ''}"
-            f" next {job.get('next_run') or '-'}"
-        )
-    for d in data["deliveries"][:5]:
-        out(
-            f"report {d['week']} to {safe(d['recipients'])}: {d['status']}"
-            f" after {d['attempts']} attempt(s){' - ' + safe(d['error']) if d['error'] else ''}"
-        )
-
-
-COMMANDS = [init, collect, import_, status]
+COMMANDS = [init, collect, import_]

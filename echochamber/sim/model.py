@@ -19,11 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
 from echochamber.collect.normalize_mastodon import normalize_actors, normalize_statuses
 from echochamber.models import Batch, Post
-from echochamber.store.ingest import store_batch
+from echochamber.store import Engine, store_page
 
 Status = dict[str, Any]
 
@@ -285,8 +283,7 @@ def populate(
         for i in range(0, len(w.statuses), chunk):
             page = w.statuses[i : i + chunk]
             batch = normalize_statuses(page, instance=p.served_by, tracked=(p.tag,))
-            with engine.begin() as conn:
-                store_batch(conn, batch, now=now)
+            store_page(engine, batch, raw=b"", platform="mastodon", source="", endpoint="", now=now)
             summary.statuses += len(page)
             summary.tagged += sum(
                 1
@@ -310,6 +307,13 @@ def populate(
             accounts.extend(b.accounts)
             ties.extend(b.interactions)
             summary.favourites += len(fans)
-        with engine.begin() as conn:
-            store_batch(conn, Batch(tuple(accounts), (), tuple(ties)), now=now)
+        store_page(
+            engine,
+            Batch(tuple(accounts), (), tuple(ties)),
+            raw=b"",
+            platform="mastodon",
+            source="",
+            endpoint="",
+            now=now,
+        )
     return summary

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from echochamber import measure, pipeline, reporting
 from echochamber.config import (
     CollectSettings,
     CoreSettings,
@@ -28,8 +27,12 @@ from echochamber.config import (
 )
 from echochamber.errors import EchoChamberError
 from echochamber.models import Window
-from echochamber.simulate import Community, SimParams, populate, week
-from echochamber.store.engine import init_db, make_engine
+from echochamber.pipeline.collection import collect
+from echochamber.pipeline.context import JobContext
+from echochamber.pipeline.report import build
+from echochamber.pipeline.snapshot import compute
+from echochamber.sim.model import Community, SimParams, populate, week
+from echochamber.store import init_db, load_snapshot, make_engine
 
 log = logging.getLogger(__name__)
 DOMAIN = "hcsm.demo"
@@ -182,20 +185,20 @@ def run_demo(
                 ),
             ),
         )
-        job = pipeline.JobContext(engine=engine, progress=progress, clock=lambda: now)
-        collected = pipeline.collect_all(settings, job)
+        job = JobContext(engine=engine, progress=progress, clock=lambda: now)
+        collected = collect(settings, job)
     finally:
         server.stop()
     for back in range(weeks):
-        measure.compute(engine, settings, current.previous(back), "all", now=now)
+        compute(engine, settings, current.previous(back), "all", now=now)
         progress("weeks measured", 1)
-    msg = reporting.build(engine, settings, current, now, ("team@hcsm.demo",))
+    msg = build(engine, settings, current, now, ("team@hcsm.demo",))
     from echochamber.report.email import write_preview
 
     html, eml = out_dir / "report.html", out_dir / "report.eml"
     write_preview(msg, html)
     write_preview(msg, eml)
-    snap = measure.load_snapshot(engine, current, "all", "top-active")
+    snap = load_snapshot(engine, current, "all", "top-active")
     text_part = msg.get_body(("plain",))
     engine.dispose()
     return DemoResult(
@@ -205,7 +208,7 @@ def run_demo(
         eml,
         current.label,
         collected,
-        snap["metrics"] if snap else {},
+        snap.metrics if snap else {},
         str(msg["Subject"]),
         text_part.get_content() if text_part else "",
     )

@@ -1,0 +1,58 @@
+"""``echochamber status``: what the store holds and the state of every stream and job."""
+
+from __future__ import annotations
+
+import click
+
+from echochamber.cli.context import app, emit_json, out, safe
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """What the store holds and the state of every stream and job."""
+    from echochamber.store import deliveries, job_status
+    from echochamber.store import status as store_status
+
+    a = app(ctx)
+    engine = a.engine()
+    data = store_status(engine)
+    data["jobs"] = job_status(engine)
+    data["deliveries"] = [d.as_dict() for d in deliveries(engine)]
+    if as_json:
+        emit_json(data)
+        return
+    out(f"posts: {data['posts']} ({data['tagged_posts']} tagged)   accounts: {data['accounts']}")
+    out("interactions: " + ", ".join(f"{k} {v}" for k, v in data["interactions"].items()))
+    for s in data["streams"]:
+        run = s["last_run"] or {}
+        name = s["stream"] if s["stream"].startswith("#") else f"#{s['stream']}"
+        out(
+            f"{safe(s['platform'])} {safe(s['server'])} {safe(name)}: cursor {s['cursor']}"
+            f", backfill {'done' if s['backfill_done'] else 'in progress'}, last run "
+            f"{run.get('status', 'never')} {run.get('finished_at') or ''}"
+        )
+        if run.get("status") in ("failed", "partial") and run.get("message"):
+            out(f"  {safe(run['message'])}")
+    for c in data["conversations"]:
+        run = c["last_run"] or {}
+        out(
+            f"{safe(c['platform'])} {safe(c['server'])} conversations: last run "
+            f"{run.get('status', 'never')} {run.get('finished_at') or ''}"
+        )
+        if run.get("status") in ("failed", "partial") and run.get("message"):
+            out(f"  {safe(run['message'])}")
+    for job in data["jobs"]:
+        out(
+            f"job {job['job']}: last {job['status']} {job.get('finished_at') or ''}"
+            f" next {job.get('next_run') or '-'}"
+        )
+    for d in data["deliveries"][:5]:
+        out(
+            f"report {d['week']} to {safe(d['recipients'])}: {d['status']}"
+            f" after {d['attempts']} attempt(s){' - ' + safe(d['error']) if d['error'] else ''}"
+        )
+
+
+COMMANDS = [status]

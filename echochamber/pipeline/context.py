@@ -1,0 +1,49 @@
+"""What every job needs besides the settings: the store, a clock, and ways to report and stop."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from echochamber.models import CollectResult
+
+if TYPE_CHECKING:
+    from echochamber.store import Engine
+
+Clock = Callable[[], datetime]
+Progress = Callable[[str, int], None]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass
+class JobContext:
+    """The store's engine, a clock, ``sleep`` for waits, progress and stop callbacks.
+
+    ``client_factory`` replaces a platform's HTTP client constructor (tests point it at a
+    local server).  ``results`` collects every collection result of the job, so the daemon can
+    judge a job whose caller was interrupted.
+    """
+
+    engine: Engine
+    clock: Clock = utcnow
+    sleep: Callable[[float], None] = time.sleep
+    progress: Progress | None = None
+    stop: Callable[[], bool] = _never
+    client_factory: Callable[..., Any] | None = None
+    results: list[CollectResult] = field(default_factory=list)
+
+    def report(self, what: str, n: int) -> None:
+        """Advance the progress display of ``what`` by ``n`` (nothing when none is shown)."""
+        if self.progress is not None:
+            self.progress(what, n)

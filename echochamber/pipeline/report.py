@@ -1,0 +1,128 @@
+"""The weekly report job: stored snapshots -> ReportData -> message -> SMTP, mailed once a week.
+
+A delivery row per (week, recipient list) makes the job idempotent: a week that was sent is
+never sent again; a failed send is marked and goes out on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+
+from echochamber.config import Settings
+from echochamber.errors import ConfigError, ReportError
+from echochamber.models import Window
+from echochamber.pipeline.context import JobContext
+from echochamber.pipeline.snapshot import snapshot_of
+from echochamber.report.data import ReportData
+from echochamber.store import (
+    Engine,
+    begin_delivery,
+    get_delivery,
+    history,
+    job_lock,
+    load_snapshot,
+    mark_delivery,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The outcome of a send: ``sent``, ``already-sent`` or ``busy`` (another daemon has it)."""
+
+    week: str
+    recipients: tuple[str, ...]
+    status: str
+    message_id: str | None = None
+    error: str | None = None
+
+
+def closed_week(now: datetime) -> Window:
+    """The last complete ISO week before ``now``."""
+    return Window.week_of(now).previous()
+
+
+def report_data(engine: Engine, settings: Settings, window: Window, now: datetime) -> ReportData:
+    """The report's data from stored snapshots (computing the missing ones of the 12 weeks)."""
+    snap = snapshot_of(engine, settings, window, "all")
+    for back in range(1, 12):
+        snapshot_of(engine, settings, window.previous(back), "all")
+    rows = [
+        s
+        for s in history(engine, "all", settings.core.policy, 520)
+        if s.window.start <= window.start
+    ][-12:]
+    by_scope = {}
+    for scope in ("mastodon", "twitter", "bluesky"):
+        other = load_snapshot(engine, window, scope, settings.core.policy)
+        if other is not None:
+            by_scope[scope] = other.metrics
+    return ReportData(
+        tag_label=settings.title,
+        week_label=window.label,
+        history=[(s.window.label, s.metrics) for s in rows],
+        conversations=snap.details.conversations,
+        bridges=snap.details.bridges,
+        new_voices=snap.details.new_voices,
+        by_scope=by_scope if len(by_scope) > 1 else None,
+    )
+
+
+def build(
+    engine: Engine, settings: Settings, window: Window, now: datetime, recipients: tuple[str, ...]
+) -> EmailMessage:
+    """The weekly report of ``window`` as a message to ``recipients``."""
+    from echochamber.report.email import build_message
+
+    data = report_data(engine, settings, window, now)
+    return build_message(data, settings.report.email.sender, list(recipients))
+
+
+def send_weekly_report(
+    settings: Settings,
+    ctx: JobContext,
+    *,
+    week: Window | None = None,
+    to: tuple[str, ...] | None = None,
+    force: bool = False,
+) -> Delivery:
+    """Mail the report of ``week`` (default: the last closed week) unless it was mailed."""
+    from echochamber.report.smtp import send_message
+
+    email = settings.report.email
+    recipients = tuple(to or email.recipients)
+    if not email.smtp_host or not recipients:
+        raise ConfigError(
+            "report.email.smtp_host and report.email.recipients must be set to send the report"
+        )
+    now = ctx.clock()
+    window = week or closed_week(now)
+    key = ", ".join(sorted(recipients))
+    with job_lock(ctx.engine, "email", window.label) as got:
+        if not got:
+            return Delivery(window.label, recipients, "busy")
+        row = get_delivery(ctx.engine, window.label, key)
+        if row is not None and row.status == "sent" and not force:
+            return Delivery(window.label, recipients, "already-sent", row.message_id)
+        begin_delivery(ctx.engine, window.label, key, now)
+        msg = build(ctx.engine, settings, window, now, recipients)
+        try:
+            send_message(
+                msg,
+                host=email.smtp_host,
+                port=email.smtp_port,
+                security=email.security,
+                username=email.username or None,
+                password=email.password,
+                timeout=email.timeout,
+            )
+        except ReportError as exc:
+            mark_delivery(ctx.engine, window.label, key, "failed", None, str(exc), ctx.clock())
+            raise
+        mark_delivery(ctx.engine, window.label, key, "sent", msg["Message-ID"], None, ctx.clock())
+        log.info("weekly report %s mailed to %s", window.label, key)
+        return Delivery(window.label, recipients, "sent", msg["Message-ID"])

@@ -1,0 +1,98 @@
+"""Keys and ids: looking up stored accounts and posts by their canonical keys, in chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from echochamber.store.schema import AccountRow, PostRow, PostSourceRow
+
+accounts_t: Table = AccountRow.__table__  # type: ignore[assignment]
+posts_t: Table = PostRow.__table__  # type: ignore[assignment]
+sources_t: Table = PostSourceRow.__table__  # type: ignore[assignment]
+
+_CHUNK = 5000  # keys per IN (...) lookup (well under SQLite's and PostgreSQL's limits)
+
+
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """``INSERT`` with ``on_conflict_do_*`` for the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"unsupported database dialect {conn.dialect.name!r}")
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def week_start(moment: datetime) -> Any:
+    """The Monday (a ``date``) of the ISO week holding ``moment`` (UTC)."""
+    day = moment.date()
+    return day - timedelta(days=day.weekday())
+
+
+def account_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
+    """Ids of the accounts with these keys."""
+    wanted = sorted(set(keys))
+    out: dict[str, int] = {}
+    for part in _chunks(wanted):
+        rows = conn.execute(
+            select(accounts_t.c.key, accounts_t.c.id).where(accounts_t.c.key.in_(part))
+        )
+        out.update({k: i for k, i in rows})
+    return out
+
+
+def post_ids(conn: Connection, uris: Iterable[str]) -> dict[str, int]:
+    """Ids of the posts with these URIs."""
+    wanted = sorted(set(uris))
+    out: dict[str, int] = {}
+    for part in _chunks(wanted):
+        rows = conn.execute(select(posts_t.c.uri, posts_t.c.id).where(posts_t.c.uri.in_(part)))
+        out.update({u: i for u, i in rows})
+    return out
+
+
+def local_posts(
+    conn: Connection, instance: str, native_ids: Iterable[str]
+) -> dict[str, tuple[str, str]]:
+    """``native id -> (uri, author key)`` for posts seen through ``instance``."""
+    wanted = sorted(set(native_ids))
+    out: dict[str, tuple[str, str]] = {}
+    for part in _chunks(wanted):
+        rows = conn.execute(
+            select(sources_t.c.native_id, posts_t.c.uri, accounts_t.c.key)
+            .join(posts_t, posts_t.c.id == sources_t.c.post_id)
+            .join(accounts_t, accounts_t.c.id == posts_t.c.author_id)
+            .where(sources_t.c.instance == instance, sources_t.c.native_id.in_(part))
+        )
+        out.update({n: (u, k) for n, u, k in rows})
+    return out
+
+
+def existing_keys(
+    conn: Connection, table: Table, cols: Sequence[str], keys: Sequence[tuple[Any, ...]]
+) -> set[tuple[Any, ...]]:
+    """Which of these composite keys exist already."""
+    out: set[tuple[Any, ...]] = set()
+    columns = [table.c[c] for c in cols]
+    for part in _chunks(list(keys)):
+        out.update(
+            tuple(r) for r in conn.execute(select(*columns).where(tuple_(*columns).in_(part)))
+        )
+    return out
+
+
+def local_posts_of(
+    engine: Engine, server: str, native_ids: Iterable[str]
+) -> Mapping[str, tuple[str, str]]:
+    """``native id -> (uri, author key)`` for posts seen through ``server`` (its host)."""
+    with engine.connect() as conn:
+        return local_posts(conn, server, native_ids)

@@ -1,0 +1,64 @@
+"""Raw payloads: every API page and archive chunk kept compressed, stored with what it yields."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, Table
+
+from echochamber.models import Batch, StoredPage
+from echochamber.store.ingest import store_batch
+from echochamber.store.schema import RawPayloadRow
+
+raw_t: Table = RawPayloadRow.__table__  # type: ignore[assignment]
+
+
+def store_raw(
+    conn: Connection,
+    *,
+    platform: str,
+    source: str,
+    endpoint: str,
+    body: bytes,
+    now: datetime,
+    compressed: bool = False,
+) -> None:
+    """Keep a raw API page or archive chunk, zlib-compressed (``compressed``: it already is)."""
+    conn.execute(
+        raw_t.insert().values(
+            platform=platform,
+            source=source,
+            endpoint=endpoint[:2048],
+            fetched_at=now,
+            encoding="zlib",
+            body=body if compressed else zlib.compress(body, 1),
+        )
+    )
+
+
+def store_page(
+    engine: Engine,
+    batch: Batch,
+    *,
+    raw: bytes,
+    platform: str,
+    source: str,
+    endpoint: str,
+    now: datetime,
+    compressed: bool = False,
+) -> StoredPage:
+    """Store a batch and its raw payload in one transaction (an archive chunk, say)."""
+    with engine.begin() as conn:
+        stored = store_batch(conn, batch, now=now)
+        if raw:
+            store_raw(
+                conn,
+                platform=platform,
+                source=source,
+                endpoint=endpoint,
+                body=raw,
+                now=now,
+                compressed=compressed,
+            )
+    return stored

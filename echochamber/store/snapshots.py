@@ -1,0 +1,154 @@
+"""Snapshots: save, load, list and the weekly history of stored measurements."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from echochamber.models import RosterMember, Snapshot, WeekDetails, Window
+from echochamber.store.keys import dialect_insert
+from echochamber.store.schema import SnapshotRow
+
+_KEY = ("scope", "window_start", "window_end", "policy")
+
+
+def save_snapshot(engine: Engine, snap: Snapshot) -> None:
+    """Insert or replace the snapshot of (scope, window, policy)."""
+    t = SnapshotRow.__table__
+    values = {
+        "scope": snap.scope,
+        "window_start": snap.window.start,
+        "window_end": snap.window.end,
+        "policy": snap.policy,
+        "computed_at": snap.computed_at,
+        "metrics": json.dumps(snap.metrics, allow_nan=False),
+        "roster": json.dumps([asdict(m) for m in snap.roster]),
+        "details": json.dumps(asdict(snap.details), allow_nan=False, default=str),
+        "final": snap.final,
+    }
+    with engine.begin() as conn:
+        ins = dialect_insert(conn, t).values(**values)  # type: ignore[arg-type]
+        conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=list(_KEY),
+                set_={k: v for k, v in values.items() if k not in _KEY},
+            )
+        )
+
+
+def _roster(text: str) -> tuple[RosterMember, ...]:
+    return tuple(
+        RosterMember(int(m["id"]), m.get("key"), m.get("handle")) for m in json.loads(text)
+    )
+
+
+def _details(text: str | None) -> WeekDetails:
+    raw: Mapping[str, Any] = json.loads(text or "{}")
+    return WeekDetails(
+        nodes=dict(raw.get("nodes") or {}),
+        bridges=list(raw.get("bridges") or []),
+        conversations=list(raw.get("conversations") or []),
+        new_voices=list(raw.get("new_voices") or []),
+    )
+
+
+def load_snapshot(engine: Engine, window: Window, scope: str, policy: str) -> Snapshot | None:
+    """The stored snapshot of (window, scope, policy), or ``None``."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                SnapshotRow.metrics,
+                SnapshotRow.roster,
+                SnapshotRow.details,
+                SnapshotRow.computed_at,
+                SnapshotRow.final,
+            ).where(
+                SnapshotRow.scope == scope,
+                SnapshotRow.window_start == window.start,
+                SnapshotRow.window_end == window.end,
+                SnapshotRow.policy == policy,
+            )
+        ).first()
+    if row is None:
+        return None
+    return Snapshot(
+        window=window,
+        scope=scope,
+        policy=policy,
+        metrics=json.loads(row[0]),
+        roster=_roster(row[1]),
+        details=_details(row[2]),
+        computed_at=row[3],
+        final=bool(row[4]),
+    )
+
+
+def previous_roster(
+    engine: Engine, window: Window, scope: str, policy: str
+) -> frozenset[str] | None:
+    """The account keys of the roster of the window before ``window`` (``None``: no snapshot)."""
+    prev = window.previous()
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(SnapshotRow.roster).where(
+                SnapshotRow.scope == scope,
+                SnapshotRow.window_start == prev.start,
+                SnapshotRow.window_end == prev.end,
+                SnapshotRow.policy == policy,
+            )
+        ).first()
+    if row is None:
+        return None
+    return frozenset(m.key for m in _roster(row[0]) if m.key)
+
+
+def snapshot_weeks(engine: Engine, scope: str, policy: str) -> set[date]:
+    """Mondays of the weekly windows that have a snapshot."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(SnapshotRow.window_start, SnapshotRow.window_end).where(
+                SnapshotRow.scope == scope, SnapshotRow.policy == policy
+            )
+        ).all()
+    return {s.date() for s, e in rows if e - s == timedelta(days=7)}
+
+
+def history(engine: Engine, scope: str, policy: str, weeks: int) -> list[Snapshot]:
+    """The newest ``weeks`` weekly snapshots, oldest first (details not loaded)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                SnapshotRow.window_start,
+                SnapshotRow.window_end,
+                SnapshotRow.metrics,
+                SnapshotRow.roster,
+                SnapshotRow.computed_at,
+                SnapshotRow.final,
+            )
+            .where(SnapshotRow.scope == scope, SnapshotRow.policy == policy)
+            .order_by(SnapshotRow.window_start.desc())
+        ).all()
+    out: list[Snapshot] = []
+    for start, end, metrics, roster, computed, final in rows:
+        if end - start != timedelta(days=7):
+            continue
+        out.append(
+            Snapshot(
+                window=Window(start, end),
+                scope=scope,
+                policy=policy,
+                metrics=json.loads(metrics),
+                roster=_roster(roster),
+                details=WeekDetails(),
+                computed_at=computed,
+                final=bool(final),
+            )
+        )
+        if len(out) >= weeks:
+            break
+    return out[::-1]
