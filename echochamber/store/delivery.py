@@ -74,7 +74,7 @@ def mark_delivery(
     """Record an attempt's outcome (``sent`` or ``failed``)."""
     with engine.begin() as conn:
         conn.execute(
-            update(DeliveryRow)
+            update(DeliveryRow.__table__)
             .where(DeliveryRow.week == week, DeliveryRow.recipients == recipients)
             .values(
                 status=status,

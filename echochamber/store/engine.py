@@ -9,11 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool, StaticPool
 
@@ -21,6 +17,9 @@ from echochamber.config import mask_url
 from echochamber.errors import StoreError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+HEAD = "0003"
+"""The newest schema revision; a test keeps it equal to Alembic's head.  Reading commands
+compare the store's revision with it without importing Alembic (a quick start-up)."""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -58,7 +57,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config(engine: Engine | None) -> Any:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -66,18 +67,25 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
-    script = ScriptDirectory.from_config(_alembic_config(None))  # type: ignore[arg-type]
-    head = script.get_current_head()
-    assert head is not None
-    return head
+    """Alembic's head revision, read from the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+    if head is None:  # pragma: no cover - the package ships its migrations
+        raise StoreError(f"no schema migrations found in {MIGRATIONS}")
+    return str(head)
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The store's schema revision (``None``: not initialised)."""
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     except OperationalError as exc:
         raise StoreError(f"cannot open the store {mask_url(str(engine.url))}: {exc.orig}") from None
+    return None if row is None else str(row[0])
 
 
 def init_db(engine: Engine) -> tuple[str | None, str]:
@@ -94,6 +102,8 @@ def init_db(engine: Engine) -> tuple[str | None, str]:
                 f"{mask_url(str(engine.url))} holds echochamber-like tables without a schema "
                 "version; refusing to touch it (point store.url at a new database)"
             )
+    from alembic import command
+
     try:
         command.upgrade(_alembic_config(engine), "head")
     except SQLAlchemyError as exc:
@@ -104,12 +114,14 @@ def init_db(engine: Engine) -> tuple[str | None, str]:
 def require_schema(engine: Engine) -> None:
     """Raise a clear :class:`StoreError` unless the schema is at the newest revision."""
     current = current_revision(engine)
-    head = head_revision()
     if current is None:
         raise StoreError(
             f"the store {mask_url(str(engine.url))} is not initialised: run 'echochamber init'"
         )
-    if current != head:
+    if current != HEAD:
+        from alembic.script import ScriptDirectory
+
+        head = head_revision()
         script = ScriptDirectory.from_config(_alembic_config(engine))
         known = {rev.revision for rev in script.walk_revisions()}
         if current not in known:

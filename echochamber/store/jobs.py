@@ -30,7 +30,7 @@ def record_end(
 ) -> None:
     with engine.begin() as conn:
         conn.execute(
-            update(JobRunRow)
+            update(JobRunRow.__table__)
             .where(JobRunRow.job == job)
             .values(
                 finished_at=now,
@@ -45,7 +45,7 @@ def job_status(engine: Engine, now: datetime | None = None) -> list[dict[str, An
     """Each job's last result, next run and lag (seconds since its last success ended)."""
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
-        rows = {r.job: r for r in conn.execute(select(JobRunRow)).all()}
+        rows = {r.job: r for r in conn.execute(select(JobRunRow.__table__)).all()}
         nxt: dict[str, float | None] = {}
         try:
             jobs = Table(JOBS_TABLE, MetaData(), autoload_with=conn)

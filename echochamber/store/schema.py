@@ -1,4 +1,4 @@
-"""Tables of the store (SQLAlchemy 2 typed ORM); migrations live in ``store/migrations``.
+"""Tables of the store (SQLAlchemy Core); migrations live in ``store/migrations``.
 
 Accounts and posts get integer ids so that the graph aggregation groups integers; their
 canonical keys (account key, post URI) are unique.  ``edge_weeks`` is kept up to date at ingest
@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     Boolean,
     Date,
     DateTime,
@@ -22,12 +23,12 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -59,199 +60,261 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+class _Table:
+    """A table whose columns read as attributes (``PostRow.uri``), as ORM classes do.
+
+    The store is written in SQLAlchemy Core; this keeps statements short without importing
+    the ORM, which would double the start-up time of every command.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.__table__ = table
+
+    def __clause_element__(self) -> Table:
+        """Lets ``select(JobRunRow)``, ``update(DeliveryRow)`` and the like take the table."""
+        return self.__table__
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__table__.c[name]
+        except KeyError:
+            raise AttributeError(f"table {self.__table__.name} has no column {name!r}") from None
 
 
-class AccountRow(Base):
-    __tablename__ = "accounts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    key: Mapped[str] = mapped_column(String(512), unique=True)
-    handle: Mapped[str | None] = mapped_column(String(320), index=True)
-    display_name: Mapped[str | None] = mapped_column(String(512))
-    instance: Mapped[str | None] = mapped_column(String(255))
-    followers: Mapped[int | None] = mapped_column(BigInteger)
-    following: Mapped[int | None] = mapped_column(BigInteger)
-    bot: Mapped[bool] = mapped_column(Boolean, default=False)
-    noindex: Mapped[bool] = mapped_column(Boolean, default=False)
-    discoverable: Mapped[bool | None] = mapped_column(Boolean)
-    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+metadata = MetaData(naming_convention=NAMING)
 
 
-class PostRow(Base):
-    __tablename__ = "posts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    uri: Mapped[str] = mapped_column(String(1024), unique=True)
-    native_id: Mapped[str] = mapped_column(String(128))
-    author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    text: Mapped[str] = mapped_column(Text, default="")
-    language: Mapped[str | None] = mapped_column(String(16))
-    url: Mapped[str | None] = mapped_column(String(1024))
-    in_reply_to_uri: Mapped[str | None] = mapped_column(String(1024), index=True)
-    in_reply_to_native: Mapped[str | None] = mapped_column(String(128))
-    in_reply_to_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    root_uri: Mapped[str | None] = mapped_column(String(1024))
-    boost_of_uri: Mapped[str | None] = mapped_column(String(1024))
-    quote_of_uri: Mapped[str | None] = mapped_column(String(1024), index=True)
-    replies_count: Mapped[int | None] = mapped_column(Integer)
-    boosts_count: Mapped[int | None] = mapped_column(Integer)
-    favourites_count: Mapped[int | None] = mapped_column(Integer)
-    quotes_count: Mapped[int | None] = mapped_column(Integer)
-    tagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str | None] = mapped_column(String(255))
-    collected_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    __table_args__ = (Index("ix_posts_source_parent", "source", "in_reply_to_native"),)
+AccountRow = _Table(
+    Table(
+        "accounts",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("platform", String(16), nullable=False),
+        Column("key", String(512), unique=True, nullable=False),
+        Column("handle", String(320), index=True, nullable=True),
+        Column("display_name", String(512), nullable=True),
+        Column("instance", String(255), nullable=True),
+        Column("followers", BigInteger, nullable=True),
+        Column("following", BigInteger, nullable=True),
+        Column("bot", Boolean, default=False, nullable=False),
+        Column("noindex", Boolean, default=False, nullable=False),
+        Column("discoverable", Boolean, nullable=True),
+        Column("created_at", UTCDateTime, nullable=True),
+        Column("first_seen", UTCDateTime, nullable=False),
+        Column("last_seen", UTCDateTime, nullable=False),
+    )
+)
 
 
-class PostTagRow(Base):
-    __tablename__ = "post_tags"
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
-    tag: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+PostRow = _Table(
+    Table(
+        "posts",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("platform", String(16), nullable=False),
+        Column("uri", String(1024), unique=True, nullable=False),
+        Column("native_id", String(128), nullable=False),
+        Column("author_id", Integer, ForeignKey("accounts.id"), index=True, nullable=False),
+        Column("created_at", UTCDateTime, index=True, nullable=False),
+        Column("text", Text, default="", nullable=False),
+        Column("language", String(16), nullable=True),
+        Column("url", String(1024), nullable=True),
+        Column("in_reply_to_uri", String(1024), index=True, nullable=True),
+        Column("in_reply_to_native", String(128), nullable=True),
+        Column("in_reply_to_account_id", Integer, ForeignKey("accounts.id"), nullable=True),
+        Column("root_uri", String(1024), nullable=True),
+        Column("boost_of_uri", String(1024), nullable=True),
+        Column("quote_of_uri", String(1024), index=True, nullable=True),
+        Column("replies_count", Integer, nullable=True),
+        Column("boosts_count", Integer, nullable=True),
+        Column("favourites_count", Integer, nullable=True),
+        Column("quotes_count", Integer, nullable=True),
+        Column("tagged", Boolean, default=False, nullable=False),
+        Column("source", String(255), nullable=True),
+        Column("collected_at", UTCDateTime, nullable=False),
+        Column("deleted_at", UTCDateTime, nullable=True),
+        Index("ix_posts_source_parent", "source", "in_reply_to_native"),
+    )
+)
 
 
-class PostSourceRow(Base):
-    """Where a post was seen: its local id on each server that served it."""
+PostTagRow = _Table(
+    Table(
+        "post_tags",
+        metadata,
+        Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+        Column("tag", String(255), primary_key=True, index=True),
+    )
+)
 
-    __tablename__ = "post_sources"
-    instance: Mapped[str] = mapped_column(String(255), primary_key=True)
-    native_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+
+PostSourceRow = _Table(
+    Table(
+        "post_sources",
+        metadata,
+        Column("instance", String(255), primary_key=True),
+        Column("native_id", String(128), primary_key=True),
+        Column("post_id", Integer, ForeignKey("posts.id"), index=True, nullable=False),
+    )
+)
+"""Where a post was seen: its local id on each server that served it."""
 
 
-class InteractionRow(Base):
-    __tablename__ = "interactions"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))
-    actor_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    target_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    subject_uri: Mapped[str] = mapped_column(String(1024))
-    target_uri: Mapped[str | None] = mapped_column(String(1024))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    via_reply: Mapped[bool] = mapped_column(Boolean, default=False)
-    __table_args__ = (
+InteractionRow = _Table(
+    Table(
+        "interactions",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("platform", String(16), nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("actor_id", Integer, ForeignKey("accounts.id"), index=True, nullable=False),
+        Column("target_id", Integer, ForeignKey("accounts.id"), index=True, nullable=False),
+        Column("subject_uri", String(1024), nullable=False),
+        Column("target_uri", String(1024), nullable=True),
+        Column("at", UTCDateTime, index=True, nullable=False),
+        Column("via_reply", Boolean, default=False, nullable=False),
         UniqueConstraint(
             "kind", "actor_id", "target_id", "subject_uri", name="uq_interactions_tie"
         ),
     )
+)
 
 
-class EdgeWeekRow(Base):
-    """Interaction counts per ISO week (Monday), actor, target and kind, kept at ingest."""
-
-    __tablename__ = "edge_weeks"
-    week: Mapped[date] = mapped_column(Date, primary_key=True)
-    actor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    target_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    n: Mapped[int] = mapped_column(Integer, default=0)
-    n_via_reply: Mapped[int] = mapped_column(Integer, default=0)
-    __table_args__ = (
+EdgeWeekRow = _Table(
+    Table(
+        "edge_weeks",
+        metadata,
+        Column("week", Date, primary_key=True),
+        Column("actor_id", Integer, primary_key=True),
+        Column("target_id", Integer, primary_key=True),
+        Column("kind", String(16), primary_key=True),
+        Column("platform", String(16), nullable=False),
+        Column("n", Integer, default=0, nullable=False),
+        Column("n_via_reply", Integer, default=0, nullable=False),
         Index("ix_edge_weeks_actor", "actor_id", "week"),
         Index("ix_edge_weeks_target", "target_id", "week"),
     )
+)
+"""Interaction counts per ISO week (Monday), actor, target and kind, kept at ingest."""
 
 
-class RawPayloadRow(Base):
-    __tablename__ = "raw_payloads"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    source: Mapped[str] = mapped_column(String(255))
-    endpoint: Mapped[str] = mapped_column(String(2048))
-    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    encoding: Mapped[str] = mapped_column(String(16), default="zlib")
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+RawPayloadRow = _Table(
+    Table(
+        "raw_payloads",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("platform", String(16), nullable=False),
+        Column("source", String(255), nullable=False),
+        Column("endpoint", String(2048), nullable=False),
+        Column("fetched_at", UTCDateTime, index=True, nullable=False),
+        Column("encoding", String(16), default="zlib", nullable=False),
+        Column("body", LargeBinary, nullable=False),
+    )
+)
 
 
-class CursorRow(Base):
-    __tablename__ = "cursors"
-    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
-    instance: Mapped[str] = mapped_column(String(255), primary_key=True)
-    tag: Mapped[str] = mapped_column(String(255), primary_key=True)
-    newest_id: Mapped[str | None] = mapped_column(String(128))
-    backfill_max_id: Mapped[str | None] = mapped_column(String(128))
-    backfill_done: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+CursorRow = _Table(
+    Table(
+        "cursors",
+        metadata,
+        Column("platform", String(16), primary_key=True),
+        Column("instance", String(255), primary_key=True),
+        Column("tag", String(255), primary_key=True),
+        Column("newest_id", String(128), nullable=True),
+        Column("backfill_max_id", String(128), nullable=True),
+        Column("backfill_done", Boolean, default=False, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+    )
+)
 
 
-class CollectionRunRow(Base):
-    __tablename__ = "collection_runs"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    instance: Mapped[str] = mapped_column(String(255))
-    tag: Mapped[str] = mapped_column(String(255))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    requests: Mapped[int] = mapped_column(Integer, default=0)
-    posts_new: Mapped[int] = mapped_column(Integer, default=0)
-    posts_seen: Mapped[int] = mapped_column(Integer, default=0)
-    interactions_new: Mapped[int] = mapped_column(Integer, default=0)
-    errors: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="running")
-    message: Mapped[str | None] = mapped_column(Text)
+CollectionRunRow = _Table(
+    Table(
+        "collection_runs",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("platform", String(16), nullable=False),
+        Column("instance", String(255), nullable=False),
+        Column("tag", String(255), nullable=False),
+        Column("started_at", UTCDateTime, index=True, nullable=False),
+        Column("finished_at", UTCDateTime, nullable=True),
+        Column("requests", Integer, default=0, nullable=False),
+        Column("posts_new", Integer, default=0, nullable=False),
+        Column("posts_seen", Integer, default=0, nullable=False),
+        Column("interactions_new", Integer, default=0, nullable=False),
+        Column("errors", Integer, default=0, nullable=False),
+        Column("status", String(16), default="running", nullable=False),
+        Column("message", Text, nullable=True),
+    )
+)
 
 
-class WatchRow(Base):
-    """A tagged post whose conversation is revisited while it settles."""
+WatchRow = _Table(
+    Table(
+        "watch",
+        metadata,
+        Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+        Column("instance", String(255), nullable=False),
+        Column("native_id", String(128), nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("next_check", UTCDateTime, index=True, nullable=False),
+        Column("checks", Integer, default=0, nullable=False),
+        Column("settled", Boolean, default=False, nullable=False),
+        Column("last_checked", UTCDateTime, nullable=True),
+    )
+)
+"""A tagged post whose conversation is revisited while it settles."""
 
-    __tablename__ = "watch"
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
-    instance: Mapped[str] = mapped_column(String(255))
-    native_id: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    next_check: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    checks: Mapped[int] = mapped_column(Integer, default=0)
-    settled: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_checked: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-
-class SnapshotRow(Base):
-    __tablename__ = "snapshots"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scope: Mapped[str] = mapped_column(String(16))
-    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
-    window_end: Mapped[datetime] = mapped_column(UTCDateTime)
-    policy: Mapped[str] = mapped_column(String(32))
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    metrics: Mapped[str] = mapped_column(Text)
-    roster: Mapped[str] = mapped_column(Text)
-    details: Mapped[str | None] = mapped_column(Text)
-    final: Mapped[bool] = mapped_column(Boolean, default=False)
-    __table_args__ = (
+SnapshotRow = _Table(
+    Table(
+        "snapshots",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("scope", String(16), nullable=False),
+        Column("window_start", UTCDateTime, nullable=False),
+        Column("window_end", UTCDateTime, nullable=False),
+        Column("policy", String(32), nullable=False),
+        Column("computed_at", UTCDateTime, nullable=False),
+        Column("metrics", Text, nullable=False),
+        Column("roster", Text, nullable=False),
+        Column("details", Text, nullable=True),
+        Column("final", Boolean, default=False, nullable=False),
         UniqueConstraint(
             "scope", "window_start", "window_end", "policy", name="uq_snapshots_window"
         ),
     )
+)
 
 
-class DeliveryRow(Base):
-    __tablename__ = "deliveries"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    week: Mapped[str] = mapped_column(String(16))
-    recipients: Mapped[str] = mapped_column(String(2048))
-    message_id: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    __table_args__ = (UniqueConstraint("week", "recipients", name="uq_deliveries_week"),)
+DeliveryRow = _Table(
+    Table(
+        "deliveries",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("week", String(16), nullable=False),
+        Column("recipients", String(2048), nullable=False),
+        Column("message_id", String(255), nullable=True),
+        Column("status", String(16), default="pending", nullable=False),
+        Column("attempts", Integer, default=0, nullable=False),
+        Column("error", Text, nullable=True),
+        Column("sent_at", UTCDateTime, nullable=True),
+        Column("updated_at", UTCDateTime, nullable=False),
+        UniqueConstraint("week", "recipients", name="uq_deliveries_week"),
+    )
+)
 
 
-class JobRunRow(Base):
-    """The last outcome of each daemon job, for ``status``."""
-
-    __tablename__ = "job_runs"
-    job: Mapped[str] = mapped_column(String(64), primary_key=True)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="never")
-    message: Mapped[str | None] = mapped_column(Text)
-    duration: Mapped[float | None] = mapped_column(Float)
+JobRunRow = _Table(
+    Table(
+        "job_runs",
+        metadata,
+        Column("job", String(64), primary_key=True),
+        Column("started_at", UTCDateTime, nullable=True),
+        Column("finished_at", UTCDateTime, nullable=True),
+        Column("status", String(16), default="never", nullable=False),
+        Column("message", Text, nullable=True),
+        Column("duration", Float, nullable=True),
+    )
+)
+"""The last outcome of each daemon job, for ``status``."""

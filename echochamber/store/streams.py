@@ -168,8 +168,8 @@ def due_watch(engine: Engine, watch_key: str, now: datetime, limit: int) -> list
                 PostRow.created_at,
                 AccountRow.key,
             )
-            .join(PostRow, PostRow.id == w.post_id)
-            .join(AccountRow, AccountRow.id == PostRow.author_id)
+            .join(PostRow.__table__, PostRow.id == w.post_id)
+            .join(AccountRow.__table__, AccountRow.id == PostRow.author_id)
             .where(w.instance == watch_key, w.settled.is_(False), w.next_check <= now)
             .order_by(w.next_check, w.post_id)
             .limit(limit)

@@ -59,16 +59,16 @@ def all_cursors(engine: Engine) -> list[dict[str, Any]]:
 def status(engine: Engine) -> dict[str, Any]:
     """Counts of what is stored and the state of every stream."""
     with engine.connect() as conn:
-        posts = conn.scalar(select(func.count()).select_from(PostRow)) or 0
-        tagged = conn.scalar(select(func.count()).select_from(PostRow).where(PostRow.tagged)) or 0
-        accounts = conn.scalar(select(func.count()).select_from(AccountRow)) or 0
-        raw = conn.scalar(select(func.count()).select_from(RawPayloadRow)) or 0
-        by_kind = dict(
+        posts = conn.scalar(select(func.count()).select_from(PostRow.__table__)) or 0
+        tagged = conn.scalar(select(func.count()).select_from(PostRow.__table__).where(PostRow.tagged)) or 0
+        accounts = conn.scalar(select(func.count()).select_from(AccountRow.__table__)) or 0
+        raw = conn.scalar(select(func.count()).select_from(RawPayloadRow.__table__)) or 0
+        by_kind: dict[str, int] = dict(
             conn.execute(
                 select(InteractionRow.kind, func.count()).group_by(InteractionRow.kind)
             ).all()
         )
-        by_platform = dict(
+        by_platform: dict[str, int] = dict(
             conn.execute(select(PostRow.platform, func.count()).group_by(PostRow.platform)).all()
         )
         span = conn.execute(

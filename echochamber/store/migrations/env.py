@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from echochamber.store.schema import Base
+from echochamber.store.schema import metadata
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -16,7 +16,7 @@ if engine is None:  # pragma: no cover - only when run by the alembic CLI
 with engine.begin() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     context.run_migrations()
