@@ -5,6 +5,7 @@
     python scripts/bench.py api [--new 400]                 # issue 2: requests per new status
     python scripts/bench.py graph [--posts 100000] [--big]  # issue 3: build, snapshot, queries
     python scripts/bench.py import [--mb 100]               # issue 5: twarc2 JSONL -> SQLite
+    python scripts/bench.py startup [--runs 15]             # issue 9: command start-up
 
 These machines are noisy (5-8% run to run): compare ratios, not seconds, and never turn these
 numbers into test limits.
@@ -17,6 +18,8 @@ import copy
 import json
 import resource
 import sqlite3
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -237,8 +240,9 @@ def echochamber_ingest(lines: list[bytes], url: str, page: int) -> float:
     import orjson
 
     from echochamber.collect.normalize_mastodon import normalize_statuses
-    from echochamber.store.engine import init_db, make_engine
-    from echochamber.store.ingest import store_batch, store_raw
+    from echochamber.store import init_db, make_engine
+    from echochamber.store.ingest import store_batch
+    from echochamber.store.raw import store_raw
 
     engine = make_engine(url)
     init_db(engine)
@@ -267,9 +271,10 @@ def echochamber_ingest(lines: list[bytes], url: str, page: int) -> float:
 
 def echochamber_import(lines: list[bytes], tmp: str) -> float:
     """``echochamber import --format mastodon`` of the same statuses as one JSONL file."""
-    from echochamber import pipeline
     from echochamber.config import Settings
-    from echochamber.store.engine import init_db, make_engine
+    from echochamber.pipeline.context import JobContext
+    from echochamber.pipeline.imports import import_file
+    from echochamber.store import init_db, make_engine
 
     path = Path(tmp) / "statuses.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
@@ -277,12 +282,12 @@ def echochamber_import(lines: list[bytes], tmp: str) -> float:
     init_db(engine)
     settings = Settings()
     elapsed, res = timed(
-        lambda: pipeline.import_file(
+        lambda: import_file(
             settings,
-            pipeline.JobContext(engine=engine),
+            JobContext(engine=engine),
             str(path),
             "mastodon",
-            instance="https://mastodon.social",
+            server="https://mastodon.social",
         )
     )
     engine.dispose()
@@ -324,9 +329,10 @@ def cmd_api(args: argparse.Namespace) -> None:
     """Steady state: N new statuses after a first pass cost how many tag-timeline requests?"""
     from mastodon_mock.testing import MockServer
 
-    from echochamber import pipeline
     from echochamber.config import MastodonSource, Settings
-    from echochamber.store.engine import init_db, make_engine
+    from echochamber.pipeline.collection import collect
+    from echochamber.pipeline.context import JobContext
+    from echochamber.store import init_db, make_engine
 
     with MockServer() as srv, tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/api.db")
@@ -334,10 +340,10 @@ def cmd_api(args: argparse.Namespace) -> None:
         settings = Settings(mastodon=(MastodonSource(srv.base_url, ("hcsm",)),))
         alice = srv.client("alice")
         alice.status_post("first #hcsm")
-        pipeline.collect_all(settings, pipeline.JobContext(engine=engine), enrich=False)
+        collect(settings, JobContext(engine=engine), revisit=False)
         for i in range(args.new):
             alice.status_post(f"post {i} #hcsm")
-        res = pipeline.collect_all(settings, pipeline.JobContext(engine=engine), enrich=False)
+        res = collect(settings, JobContext(engine=engine), revisit=False)
         r = res[0]
         print(
             f"steady state: {r.posts_new} new statuses in {r.requests} tag-timeline requests "
@@ -350,9 +356,8 @@ def cmd_api(args: argparse.Namespace) -> None:
 
 
 def populate_store(url: str, posts: int, weeks: int) -> Any:
-    from echochamber.simulate import SimParams, populate
-
-    from echochamber.store.engine import init_db, make_engine
+    from echochamber.sim.model import SimParams, populate
+    from echochamber.store import init_db, make_engine
 
     engine = make_engine(url)
     init_db(engine)
@@ -385,11 +390,13 @@ def cmd_graph(args: argparse.Namespace) -> None:
 def graph_once(url: str, posts: int, weeks: int) -> None:
     import networkx as nx
 
-    from echochamber import measure, queries
     from echochamber.config import MetricsSettings, Settings
     from echochamber.graph.build import build_graph
     from echochamber.models import Window
+    from echochamber.pipeline.queries import account_profile, conversation_tree, shortest_path
+    from echochamber.pipeline.snapshot import compute
     from echochamber.store import graphdata as gd
+    from echochamber.store import load_snapshot
 
     engine, p = populate_store(url, posts, weeks)
     window = Window(p.start + timedelta(weeks=weeks - 1), p.start + timedelta(weeks=weeks))
@@ -405,36 +412,39 @@ def graph_once(url: str, posts: int, weeks: int) -> None:
         f"= {t_build / t_base:.1f}x baseline; {G.number_of_nodes():,} nodes, "
         f"{G.number_of_edges():,} edges"
     )
-    t_snap, m = timed(lambda: measure.compute(engine, settings, window))
+    t_snap, computed = timed(lambda: compute(engine, settings, window))
+    m = computed.metrics
     print(
         f"full weekly snapshot (100 nulls)       : {t_snap:.2f} s "
         f"= {t_snap / t_base:.1f}x baseline (target <= 30 s); "
         f"{m['participants']:,} participants"
     )
-    snap = measure.load_snapshot(engine, window, "all", "top-active")
-    assert snap is not None
-    nodes = snap["details"]["nodes"].values()
-    core_h = snap["roster"][0]["handle"]
+    snap = load_snapshot(engine, window, "all", "top-active")
+    if snap is None:
+        raise SystemExit("the snapshot was not stored")
+    nodes = snap.details.nodes.values()
+    core_h = snap.roster[0].handle or ""
+
     far = [n["handle"] for n in nodes if not n["is_core"] and (n["hop"] or 0) >= 2]
     outsider = far[0] if far else core_h
-    convs = snap["details"]["conversations"]
+    convs = snap.details.conversations
 
     def reach() -> Any:
-        return measure.load_snapshot(engine, window, "all", "top-active")
+        return load_snapshot(engine, window, "all", "top-active")
 
     checks: list[tuple[str, Callable[[], Any]]] = [
         ("graph reach / core / bridges", reach),
-        ("graph account", lambda: queries.account_profile(engine, core_h, window, "all")),
+        ("graph account", lambda: account_profile(engine, core_h, window, "all")),
         (
             "graph path",
-            lambda: queries.shortest_path(engine, settings, window, "all", outsider, core_h),
+            lambda: shortest_path(engine, settings, window, "all", outsider, core_h),
         ),
     ]
     if convs:
         checks.append(
             (
                 "graph conversation",
-                lambda: queries.conversation_tree(engine, convs[0]["uri"], settings),
+                lambda: conversation_tree(engine, convs[0]["uri"], settings),
             )
         )
     for name, fn in checks:
@@ -573,9 +583,10 @@ def same_rows_baseline(path: Path, db_path: Path) -> float:
 def cmd_import(args: argparse.Namespace) -> None:
     import orjson
 
-    from echochamber import pipeline
     from echochamber.config import Settings
-    from echochamber.store.engine import init_db, make_engine
+    from echochamber.pipeline.context import JobContext
+    from echochamber.pipeline.imports import import_file
+    from echochamber.store import init_db, make_engine
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.jsonl"
@@ -617,9 +628,7 @@ def cmd_import(args: argparse.Namespace) -> None:
         init_db(engine)
         before = rss_mb()
         ours, res = timed(
-            lambda: pipeline.import_file(
-                Settings(), pipeline.JobContext(engine=engine), str(path), "twarc2"
-            )
+            lambda: import_file(Settings(), JobContext(engine=engine), str(path), "twarc2")
         )
         print(f"{mb:.0f} MB twarc2 JSONL, {n:,} tweets")
         print(f"baseline, tweets and users only    : {n / base:9,.0f} tweets/s")
@@ -633,6 +642,53 @@ def cmd_import(args: argparse.Namespace) -> None:
         print(f"imported {res.imported:,} records, {res.posts_new:,} new posts")
         zlib.crc32(b"")  # keep zlib import honest for readers: raw lines are stored compressed
         engine.dispose()
+
+
+# ----------------------------------------------------------------------------- startup
+
+
+STARTUP = (
+    ("--help", ["--help"], 0.5),
+    ("status", ["status"], 1.5),
+    ("graph core", ["graph", "core"], 1.5),
+    ("graph reach --json", ["graph", "reach", "--json"], 1.5),
+)
+
+
+def _median_run(argv: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def cmd_startup(args: argparse.Namespace) -> None:
+    """Whole-process start-up of commands on the demo store, as ratios to importing SQLAlchemy.
+
+    Each figure is the median of ``--runs`` runs, interleaved with the baseline's runs so that
+    machine noise falls on both alike.
+    """
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        store = args.store
+        if store is None:
+            subprocess.run(
+                [py, "-m", "echochamber", "demo", "-o", tmp, "--weeks", "4"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            store = f"sqlite:///{tmp}/echochamber.db"
+        base = [py, "-c", "import sqlalchemy"]
+        print(f"{'command':<22}{'median s':>10}{'baseline s':>12}{'ratio':>8}{'target':>8}")
+        for name, argv, target in STARTUP:
+            cmd = [py, "-m", "echochamber", "--db", store, *argv]
+            pairs = [(_median_run(cmd, 1), _median_run(base, 1)) for _ in range(args.runs)]
+            t = statistics.median(p[0] for p in pairs)
+            b = statistics.median(p[1] for p in pairs)
+            verdict = "ok" if t / b <= target else "MISSED"
+            print(f"{name:<22}{t:>10.3f}{b:>12.3f}{t / b:>7.2f}x{target:>7.1f}x {verdict}")
 
 
 def main() -> None:
@@ -650,6 +706,10 @@ def main() -> None:
     p.add_argument("--posts", type=int, default=100_000)
     p.add_argument("--big", action="store_true", help="also a 1,000,000-post store")
     p.set_defaults(fn=cmd_graph)
+    p = sub.add_parser("startup")
+    p.add_argument("--runs", type=int, default=15)
+    p.add_argument("--store", default=None, help="a store URL (default: a fresh demo store)")
+    p.set_defaults(fn=cmd_startup)
     p = sub.add_parser("import")
     p.add_argument("--mb", type=float, default=100)
     p.set_defaults(fn=cmd_import)

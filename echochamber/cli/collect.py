@@ -210,6 +210,3 @@ def import_(
             )
     if any(s["skipped"] for s in summaries):
         ctx.exit(1)
-
-
-COMMANDS = [init, collect, import_]

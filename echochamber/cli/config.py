@@ -42,6 +42,3 @@ def _print(data: object, prefix: str) -> None:
     elif isinstance(data, list):
         for i, item in enumerate(data):
             _print(item, f"{prefix[:-1]}[{i}].")
-
-
-COMMANDS = [config]

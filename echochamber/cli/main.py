@@ -16,8 +16,44 @@ from echochamber import __version__
 from echochamber.cli.context import AppContext
 from echochamber.errors import EchoChamberError
 
+COMMANDS: dict[str, str] = {
+    "init": "echochamber.cli.collect:init",
+    "collect": "echochamber.cli.collect:collect",
+    "import": "echochamber.cli.collect:import_",
+    "status": "echochamber.cli.status:status",
+    "config": "echochamber.cli.config:config",
+    "metrics": "echochamber.cli.metrics:metrics",
+    "graph": "echochamber.cli.graph:graph",
+    "report": "echochamber.cli.report:report",
+    "run": "echochamber.cli.run:run",
+    "simulate": "echochamber.cli.sim:simulate",
+    "demo": "echochamber.cli.sim:demo",
+}
+"""Every command, by name: the module that defines it is imported only when it runs (or when
+``--help`` lists them), so a command pays for its own imports and no one else's."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        from importlib import import_module
+
+        module, attr = where.split(":")
+        command: click.Command = getattr(import_module(module), attr)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config_path",
@@ -51,18 +87,6 @@ def cli(
     setup_logging(verbose, log_format)
     ctx.obj = AppContext(config_path=config_path, db_url=db_url, verbose=verbose)
     ctx.call_on_close(ctx.obj.close)
-
-
-def _register() -> None:
-    from echochamber.cli import collect, config, graph, metrics, report, run, sim, status
-
-    modules: list[Any] = [collect, status, config, metrics, graph, report, run, sim]
-    for module in modules:
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> Any:

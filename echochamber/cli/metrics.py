@@ -147,6 +147,3 @@ def history_cmd(ctx: click.Context, weeks: int, scope: str, as_json: bool, as_cs
     out("")
     for k in ("outside_share", "ei_index", "conductance", "mean_hop"):
         out(f"{k:<14} {spark([r['metrics'].get(k) for r in rows])}")
-
-
-COMMANDS = [metrics]

@@ -93,6 +93,3 @@ def send(
         )
     else:
         out(f"{d.week}: {d.status} ({', '.join(d.recipients)})")
-
-
-COMMANDS = [report]

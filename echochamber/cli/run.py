@@ -18,6 +18,3 @@ def run(ctx: click.Context) -> None:
 
     a = app(ctx)
     Daemon(a.settings, a.engine()).start()
-
-
-COMMANDS = [run]

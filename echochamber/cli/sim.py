@@ -137,6 +137,3 @@ def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) 
     out(f"Report: {res.report_html} (and {res.report_eml.name}); store: {res.db_url}")
     out(f"Try: echochamber --db {res.db_url} metrics history")
     out(f"Done in {elapsed:.0f} s.")
-
-
-COMMANDS = [simulate, demo]

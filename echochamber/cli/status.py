@@ -53,6 +53,3 @@ def status(ctx: click.Context, as_json: bool) -> None:
             f"report {d['week']} to {safe(d['recipients'])}: {d['status']}"
             f" after {d['attempts']} attempt(s){' - ' + safe(d['error']) if d['error'] else ''}"
         )
-
-
-COMMANDS = [status]

@@ -69,7 +69,7 @@ def resolve_window(
 
 def latest_week(engine: Engine, scope: str) -> Window:
     """The newest ISO week with data (this week when the store is empty)."""
-    from echochamber.pipeline.snapshot import weeks_with_data
+    from echochamber.store import weeks_with_data
 
     weeks = weeks_with_data(engine, scope)
     return weeks[-1] if weeks else Window.week_of(datetime.now(UTC))

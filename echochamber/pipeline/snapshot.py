@@ -28,6 +28,7 @@ from echochamber.store import (
     previous_roster,
     save_snapshot,
     snapshot_weeks,
+    weeks_with_data,
 )
 
 
@@ -149,13 +150,6 @@ def snapshot_of(engine: Engine, settings: Settings, window: Window, scope: str) 
     """The stored snapshot of ``window``, computed first when there is none."""
     snap = load_snapshot(engine, window, scope, settings.core.policy)
     return snap if snap is not None else compute(engine, settings, window, scope)
-
-
-def weeks_with_data(engine: Engine, scope: str = "all") -> list[Window]:
-    """The ISO weeks with tagged posts or interactions, oldest first."""
-    with graph_reader(engine) as reader:
-        mondays = reader.weeks_with_data(scope)
-    return [Window.week_of(datetime(d.year, d.month, d.day, tzinfo=UTC)) for d in mondays]
 
 
 def missing_weeks(engine: Engine, settings: Settings, scope: str = "all") -> list[Window]:

@@ -17,6 +17,7 @@ The API, by concern:
 * deliveries: :func:`get_delivery`, :func:`begin_delivery`, :func:`mark_delivery`,
   :func:`deliveries`
 * graph reads: :func:`graph_reader` (:class:`GraphReader`), :func:`is_whole_weeks`,
+  :func:`weeks_with_data`,
   :func:`post_by_ref`, :func:`account_id`, :func:`account_record`, :func:`conversation_rows`
 * status and jobs: :func:`status`, :func:`job_status`, :func:`record_start`,
   :func:`record_end`, :func:`scheduler_jobstore`, :func:`job_lock`
@@ -56,6 +57,7 @@ _WHERE = {
     "GraphReader": "echochamber.store.reader",
     "graph_reader": "echochamber.store.reader",
     "is_whole_weeks": "echochamber.store.reader",
+    "weeks_with_data": "echochamber.store.reader",
     "ThreadPost": "echochamber.store.graphdata",
     "post_by_ref": "echochamber.store.lookups",
     "account_id": "echochamber.store.lookups",
@@ -113,6 +115,7 @@ __all__ = [
     "store_batch",
     "store_page",
     "store_raw",
+    "weeks_with_data",
 ]
 
 if TYPE_CHECKING:
@@ -140,7 +143,12 @@ if TYPE_CHECKING:
         post_by_ref,
     )
     from echochamber.store.raw import store_page, store_raw
-    from echochamber.store.reader import GraphReader, graph_reader, is_whole_weeks
+    from echochamber.store.reader import (
+        GraphReader,
+        graph_reader,
+        is_whole_weeks,
+        weeks_with_data,
+    )
     from echochamber.store.snapshots import (
         history,
         load_snapshot,
@@ -148,7 +156,6 @@ if TYPE_CHECKING:
         save_snapshot,
         snapshot_weeks,
     )
-    from echochamber.store.summary import status
     from echochamber.store.streams import (
         REVISITS,
         StreamSink,
@@ -158,6 +165,7 @@ if TYPE_CHECKING:
         mark_checked,
         start_run,
     )
+    from echochamber.store.summary import status
 
 
 def __getattr__(name: str) -> Any:

@@ -80,12 +80,21 @@ def current_revision(engine: Engine) -> str | None:
     """The store's schema revision (``None``: not initialised)."""
     try:
         with engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
+            if not _has_table(conn, "alembic_version"):
                 return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     except OperationalError as exc:
         raise StoreError(f"cannot open the store {mask_url(str(engine.url))}: {exc.orig}") from None
     return None if row is None else str(row[0])
+
+
+def _has_table(conn: Any, name: str) -> bool:
+    """Does the table exist? One catalogue query (reflection would cost more than the rest)."""
+    if conn.dialect.name == "sqlite":
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"
+    else:
+        sql = "SELECT 1 FROM information_schema.tables WHERE table_name = :n"
+    return conn.execute(text(sql), {"n": name}).first() is not None
 
 
 def init_db(engine: Engine) -> tuple[str | None, str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, select, update
-from sqlalchemy.exc import NoSuchTableError
+from sqlalchemy import Engine, select, text, update
 
+from echochamber.store.engine import _has_table
 from echochamber.store.keys import dialect_insert
 from echochamber.store.schema import JobRunRow
 
@@ -47,11 +47,9 @@ def job_status(engine: Engine, now: datetime | None = None) -> list[dict[str, An
     with engine.connect() as conn:
         rows = {r.job: r for r in conn.execute(select(JobRunRow.__table__)).all()}
         nxt: dict[str, float | None] = {}
-        try:
-            jobs = Table(JOBS_TABLE, MetaData(), autoload_with=conn)
-            nxt = {r[0]: r[1] for r in conn.execute(select(jobs.c.id, jobs.c.next_run_time))}
-        except NoSuchTableError:
-            pass
+        if _has_table(conn, JOBS_TABLE):
+            sql = text(f"SELECT id, next_run_time FROM {JOBS_TABLE}")
+            nxt = {r[0]: r[1] for r in conn.execute(sql)}
     out = []
     for name in sorted(set(rows) | {n for n in nxt if not n.startswith("retry-")}):
         r = rows.get(name)

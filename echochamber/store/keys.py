@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from echochamber.store.schema import AccountRow, PostRow, PostSourceRow
 
@@ -21,8 +20,12 @@ _CHUNK = 5000  # keys per IN (...) lookup (well under SQLite's and PostgreSQL's 
 def dialect_insert(conn: Connection, table: Table) -> Any:
     """``INSERT`` with ``on_conflict_do_*`` for the connection's dialect."""
     if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
     if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table)
     raise NotImplementedError(f"unsupported database dialect {conn.dialect.name!r}")
 

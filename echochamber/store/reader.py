@@ -81,3 +81,12 @@ def graph_reader(engine: Engine) -> Iterator[GraphReader]:
 def is_whole_weeks(window: Window) -> bool:
     """Does the window consist of whole ISO weeks (so ``edge_weeks`` answers it)?"""
     return gd.is_whole_weeks(window)
+
+
+def weeks_with_data(engine: Engine, scope: str = "all") -> list[Window]:
+    """The ISO weeks with tagged posts or interactions, oldest first."""
+    from datetime import UTC
+
+    with engine.connect() as conn:
+        mondays = gd.weeks_with_data(conn, scope)
+    return [Window.week_of(datetime(d.year, d.month, d.day, tzinfo=UTC)) for d in mondays]

@@ -7,13 +7,13 @@ canonical keys (account key, post URI) are unique.  ``edge_weeks`` is kept up to
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Column,
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,

@@ -60,7 +60,10 @@ def status(engine: Engine) -> dict[str, Any]:
     """Counts of what is stored and the state of every stream."""
     with engine.connect() as conn:
         posts = conn.scalar(select(func.count()).select_from(PostRow.__table__)) or 0
-        tagged = conn.scalar(select(func.count()).select_from(PostRow.__table__).where(PostRow.tagged)) or 0
+        tagged = (
+            conn.scalar(select(func.count()).select_from(PostRow.__table__).where(PostRow.tagged))
+            or 0
+        )
         accounts = conn.scalar(select(func.count()).select_from(AccountRow.__table__)) or 0
         raw = conn.scalar(select(func.count()).select_from(RawPayloadRow.__table__)) or 0
         by_kind: dict[str, int] = dict(
