@@ -74,7 +74,7 @@ def reach(
 
 @graph.command()
 @window_options
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.pass_context
 def core(
     ctx: click.Context,
@@ -118,7 +118,7 @@ def core(
 @graph.command()
 @click.argument("handle")
 @window_options
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.pass_context
 def account(
     ctx: click.Context,
@@ -164,7 +164,7 @@ def account(
 @graph.command()
 @click.argument("post")
 @click.option("--scope", default="all", hidden=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.pass_context
 def conversation(ctx: click.Context, post: str, scope: str, as_json: bool) -> None:
     """A conversation tree (give the root's URI, URL or id): reach, depth, virality."""
@@ -192,7 +192,7 @@ def conversation(ctx: click.Context, post: str, scope: str, as_json: bool) -> No
 @click.argument("source")
 @click.argument("target")
 @window_options
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.pass_context
 def path(
     ctx: click.Context,
@@ -223,8 +223,14 @@ def path(
 
 @graph.command()
 @window_options
-@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--top",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="How many bridges to list.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.pass_context
 def bridges(
     ctx: click.Context,
@@ -251,9 +257,15 @@ def bridges(
 @graph.command()
 @window_options
 @click.option(
-    "--format", "fmt_", type=click.Choice(["gexf", "graphml", "csv", "json"]), required=True
+    "--format",
+    "fmt_",
+    type=click.Choice(["gexf", "graphml", "csv", "json"]),
+    required=True,
+    help="gexf (Gephi), graphml, csv (an edge list) or json (networkx node-link).",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), required=True, help="The file to write."
+)
 @click.pass_context
 def export(
     ctx: click.Context,

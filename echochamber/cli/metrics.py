@@ -89,12 +89,19 @@ def spark(values: list[Any]) -> str:
 
 
 @metrics.command("history")
-@click.option("--weeks", default=12, show_default=True, type=click.IntRange(1, 520))
+@click.option(
+    "--weeks",
+    default=12,
+    show_default=True,
+    type=click.IntRange(1, 520),
+    help="How many of the newest weeks to show.",
+)
 @click.option(
     "--scope",
     type=click.Choice(["mastodon", "twitter", "bluesky", "all"]),
     default="all",
     show_default=True,
+    help="Which platform's snapshots (all merges them).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON document.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")

@@ -45,7 +45,7 @@ def preview(ctx: click.Context, week: str | None, output: str) -> None:
 @click.option("--to", "to", multiple=True, help="Recipient (repeatable; default: the config's).")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
 @click.option("--force", is_flag=True, help="Send even if this week was already mailed.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.pass_context
 def send(
     ctx: click.Context,

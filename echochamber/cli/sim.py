@@ -13,10 +13,31 @@ from echochamber.cli.windows import parse_week
 
 
 @click.command()
-@click.option("--core", "core_size", default=100, show_default=True, type=click.IntRange(1))
-@click.option("--periphery", default=2000, show_default=True, type=click.IntRange(0))
-@click.option("--weeks", default=12, show_default=True, type=click.IntRange(1, 520))
-@click.option("--posts-per-week", default=500, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--core",
+    "core_size",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Accounts in the known core.",
+)
+@click.option(
+    "--periphery",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Accounts outside the core.",
+)
+@click.option(
+    "--weeks", default=12, show_default=True, type=click.IntRange(1, 520), help="Weeks to simulate."
+)
+@click.option(
+    "--posts-per-week",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Tagged root posts a week (replies, boosts and favourites come on top).",
+)
 @click.option(
     "--mixing",
     default=0.3,
@@ -24,9 +45,11 @@ from echochamber.cli.windows import parse_week
     type=click.FloatRange(0, 1),
     help="Probability that an interaction crosses the core boundary.",
 )
-@click.option("--seed", default=0, show_default=True)
+@click.option(
+    "--seed", default=0, show_default=True, help="Random seed (same seed, same community)."
+)
 @click.option("--start", default="2026-W36", show_default=True, help="First ISO week.")
-@click.option("--tag", default="hcsm", show_default=True)
+@click.option("--tag", default="hcsm", show_default=True, help="The simulated hashtag.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary (and the core) as JSON.")
 @click.pass_context
 def simulate(
@@ -85,8 +108,14 @@ def simulate(
     type=click.Path(file_okay=False),
     help="Folder for the demo store and report.",
 )
-@click.option("--weeks", default=12, show_default=True, type=click.IntRange(2, 52))
-@click.option("--seed", default=0, show_default=True)
+@click.option(
+    "--weeks",
+    default=12,
+    show_default=True,
+    type=click.IntRange(2, 52),
+    help="Weeks to simulate and measure.",
+)
+@click.option("--seed", default=0, show_default=True, help="Random seed of the simulation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) -> None:

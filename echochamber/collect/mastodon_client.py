@@ -196,7 +196,8 @@ class MastodonClient:
 
     def _raw(self) -> RawResponse:
         resp = self._last
-        assert resp is not None, "no response recorded"
+        if resp is None:  # Mastodon.py answered without an HTTP response (a bug)
+            raise SourceError(f"{self.instance}: no response was recorded")
         body = resp.content
         try:
             data = orjson.loads(body) if body else None

@@ -80,7 +80,8 @@ class _Out(Accumulator):
         if not isinstance(uri, str) or not isinstance(rec, Mapping):
             raise ImportFormatError("post view has no 'uri' or 'record'")
         author = self.actor(view.get("author"), did_of(uri))
-        assert author is not None
+        if author is None:
+            raise ImportFormatError(f"post {uri} has no author")
         created = _time(rec.get("createdAt") or view.get("indexedAt"))
         reply = rec.get("reply") or {}
         parent = (reply.get("parent") or {}).get("uri")

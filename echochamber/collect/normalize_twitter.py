@@ -93,7 +93,8 @@ def _v2_tweet(
     if author_id is None:
         raise ImportFormatError(f"tweet {tid} has no 'author_id'")
     author = out.account(t.get("author") or users.get(str(author_id)), author_id)
-    assert author is not None
+    if author is None:
+        raise ImportFormatError(f"tweet {tid} has no author")
     created = _time(t.get("created_at"))
     uri = post_uri(tid)
     refs = {r.get("type"): r for r in t.get("referenced_tweets") or () if isinstance(r, Mapping)}
@@ -184,7 +185,8 @@ def _v1_status(s: JSON, out: _Out, depth: int = 0) -> Post:
     if not isinstance(user, Mapping):
         raise ImportFormatError(f"status {tid} has no 'user'")
     author = out.account(user)
-    assert author is not None
+    if author is None:
+        raise ImportFormatError(f"status {tid} has no user id")
     created = _time(s.get("created_at"))
     uri = post_uri(tid)
     ents = s.get("extended_tweet", {}).get("entities") or s.get("entities") or {}

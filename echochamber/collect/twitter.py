@@ -45,8 +45,8 @@ class _Rebase(HTTPAdapter):
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> requests.Response:  # type: ignore[override]
-        assert request.url is not None
-        request.url = self.base + request.url[len(API) :]
+        if request.url is not None and request.url.startswith(API):
+            request.url = self.base + request.url[len(API) :]
         return super().send(request, *args, **kwargs)
 
 

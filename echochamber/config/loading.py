@@ -1,9 +1,8 @@
-"""Typed settings: flag > ``ECHOCHAMBER_*`` environment > TOML file > defaults.
+"""Loading the settings: flag > ``ECHOCHAMBER_*`` environment > TOML file > defaults.
 
-Secrets (tokens, passwords) come only from the environment: the file names the variable that
-holds a token (``token_env``), never the token.  Every scalar setting ``section.key`` can be
-overridden by the variable ``ECHOCHAMBER_SECTION_KEY`` (e.g. ``ECHOCHAMBER_STORE_URL``,
-``ECHOCHAMBER_CORE_SIZE``, ``ECHOCHAMBER_REPORT_EMAIL_SMTP_HOST``).
+Every scalar setting ``section.key`` can be overridden by ``ECHOCHAMBER_SECTION_KEY``; secrets
+come only from the environment.  Each value is coerced to its field's type and checked, and an
+error names the file, the setting and what was wrong.
 """
 
 from __future__ import annotations
@@ -12,187 +11,32 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, fields, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from echochamber.config.settings import (
+    DEFAULT_CONFIG,
+    ENV_PREFIX,
+    SECRET_ENV,
+    SECRET_WORDS,
+    BlueskySource,
+    CollectSettings,
+    CoreSettings,
+    GraphSettings,
+    MastodonSource,
+    MetricsSettings,
+    ReportSettings,
+    ScheduleSettings,
+    Settings,
+    StoreSettings,
+    TwitterSource,
+    mask_url,
+    parse_duration,
+)
 from echochamber.errors import ConfigError
-
-ENV_PREFIX = "ECHOCHAMBER_"
-DEFAULT_CONFIG = Path("config/echochamber.toml")
-SECRET_ENV = {
-    "smtp_password": "ECHOCHAMBER_SMTP_PASSWORD",
-    "twitter_bearer_token": "ECHOCHAMBER_TWITTER_BEARER_TOKEN",
-    "bluesky_handle": "ECHOCHAMBER_BLUESKY_HANDLE",
-    "bluesky_app_password": "ECHOCHAMBER_BLUESKY_APP_PASSWORD",
-}
-_SECRET_WORDS = re.compile(r"(^|_)(token|password|secret)$")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
-
-
-def parse_duration(text: str | int | float, setting: str = "duration") -> float:
-    """``"15m"`` -> 900.0 seconds; plain numbers are seconds.
-
-    >>> parse_duration("2h"), parse_duration("30s"), parse_duration(5)
-    (7200.0, 30.0, 5.0)
-    """
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        return float(text)
-    match = _DURATION.match(str(text))
-    if not match:
-        raise ConfigError(f"{setting}: {text!r} is not a duration like '30s', '15m', '2h'")
-    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2) or "s"]
-    return float(match.group(1)) * unit
-
-
-@dataclass(frozen=True)
-class StoreSettings:
-    url: str = "sqlite:///echochamber.db"
-
-
-@dataclass(frozen=True)
-class CollectSettings:
-    settle_days: float = 7.0
-    request_budget: int = 2000
-    respect_noindex: bool = True
-    max_retries: int = 5
-    timeout: float = 30.0
-    max_wait: float = 900.0
-    backoff_base: float = 1.0
-
-
-@dataclass(frozen=True)
-class MastodonSource:
-    instance: str
-    tags: tuple[str, ...]
-    since: date | None = None
-    token_env: str | None = None
-
-    def __post_init__(self) -> None:
-        norm = tuple(dict.fromkeys(_norm_tag(t) for t in self.tags))
-        object.__setattr__(self, "tags", norm)
-        object.__setattr__(self, "instance", self.instance.rstrip("/"))
-
-    @property
-    def token(self) -> str | None:
-        return os.environ.get(self.token_env) if self.token_env else None
-
-
-@dataclass(frozen=True)
-class TwitterSource:
-    queries: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    since: date | None = None
-    token_env: str = SECRET_ENV["twitter_bearer_token"]
-    api_base: str | None = None  # reroutes https://api.twitter.com (a proxy)
-
-
-@dataclass(frozen=True)
-class BlueskySource:
-    tags: tuple[str, ...] = ()
-    since: date | None = None
-    service: str = "https://bsky.social"
-    handle_env: str = SECRET_ENV["bluesky_handle"]
-    password_env: str = SECRET_ENV["bluesky_app_password"]
-
-
-@dataclass(frozen=True)
-class CoreSettings:
-    policy: str = "top-active"
-    size: int = 100
-    window_weeks: int = 12
-    accounts: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class GraphSettings:
-    reply: float = 1.0
-    mention: float = 1.0
-    boost: float = 1.0
-    quote: float = 1.0
-    favourite: float = 1.0
-
-    def weights(self) -> dict[str, float]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class MetricsSettings:
-    null_samples: int = 100
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class ScheduleSettings:
-    collect_every: str = "15m"
-    enrich_every: str = "1h"
-    snapshot_at: str = "02:00"
-    email_day: str = "monday"
-    email_at: str = "08:00"
-    timezone: str = "UTC"
-    misfire_grace: str = "10m"
-
-
-@dataclass(frozen=True)
-class EmailSettings:
-    smtp_host: str = ""
-    smtp_port: int = 587
-    security: str = "starttls"
-    username: str = ""
-    sender: str = "echochamber@localhost"
-    recipients: tuple[str, ...] = ()
-    timeout: float = 30.0
-
-    @property
-    def password(self) -> str | None:
-        return os.environ.get(SECRET_ENV["smtp_password"])
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    title: str = ""
-    email: EmailSettings = field(default_factory=EmailSettings)
-
-
-@dataclass(frozen=True)
-class Settings:
-    store: StoreSettings = field(default_factory=StoreSettings)
-    collect: CollectSettings = field(default_factory=CollectSettings)
-    mastodon: tuple[MastodonSource, ...] = ()
-    twitter: TwitterSource | None = None
-    bluesky: BlueskySource | None = None
-    core: CoreSettings = field(default_factory=CoreSettings)
-    graph: GraphSettings = field(default_factory=GraphSettings)
-    metrics: MetricsSettings = field(default_factory=MetricsSettings)
-    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
-    report: ReportSettings = field(default_factory=ReportSettings)
-    identities: tuple[tuple[str, ...], ...] = ()
-    source_file: str | None = None
-
-    @property
-    def tags(self) -> tuple[str, ...]:
-        """Every tracked tag, normalised, in config order."""
-        seen: dict[str, None] = {}
-        for src in self.mastodon:
-            seen.update(dict.fromkeys(src.tags))
-        for other in (self.twitter, self.bluesky):
-            if other is not None:
-                seen.update(dict.fromkeys(other.tags))
-        return tuple(seen)
-
-    @property
-    def title(self) -> str:
-        return self.report.title or " ".join(f"#{t}" for t in self.tags[:2]) or "#hashtag"
-
-
-# ---------------------------------------------------------------------------- loading
-
-
-def _norm_tag(tag: str) -> str:
-    from echochamber.text import normalize_tag
-
-    return normalize_tag(tag)
+from echochamber.text import normalize_tag
 
 
 def _coerce(value: Any, typ: Any, where: str) -> Any:
@@ -235,7 +79,7 @@ def _section(cls: type, raw: Mapping[str, Any], where: str, env: Mapping[str, st
     known = {f.name for f in fields(cls)}
     for key in raw:
         if key not in known:
-            if _SECRET_WORDS.search(key):
+            if SECRET_WORDS.search(key):
                 raise ConfigError(
                     f"{where}.{key}: secrets are read only from the environment; "
                     f"remove it from the file and set the environment variable instead"
@@ -286,7 +130,7 @@ def _mastodon_sources(raw: Any, where: str) -> tuple[MastodonSource, ...]:
             if key not in ("instance", "tags", "since", "token_env"):
                 hint = (
                     " (put the token in an environment variable named by token_env)"
-                    if (_SECRET_WORDS.search(key))
+                    if (SECRET_WORDS.search(key))
                     else ""
                 )
                 raise ConfigError(f"{at}.{key}: unknown setting{hint}")
@@ -300,7 +144,7 @@ def _mastodon_sources(raw: Any, where: str) -> tuple[MastodonSource, ...]:
             tags = [tags]
         if not tags or not isinstance(tags, list):
             raise ConfigError(f'{at}.tags: give at least one hashtag, e.g. tags = ["hcsm"]')
-        norm = tuple(dict.fromkeys(_norm_tag(str(t)) for t in tags))
+        norm = tuple(dict.fromkeys(normalize_tag(str(t)) for t in tags))
         if "" in norm:
             raise ConfigError(f"{at}.tags: empty hashtag")
         token_env = item.get("token_env")
@@ -325,7 +169,7 @@ def _optional_source(cls: type, raw: Any, where: str, env: Mapping[str, str]) ->
     raw = dict(raw)
     since = _date(raw.pop("since", None), f"{where}.since")
     obj = _section(cls, raw, where, env)
-    return replace(obj, since=since, tags=tuple(_norm_tag(t) for t in obj.tags))
+    return replace(obj, since=since, tags=tuple(normalize_tag(t) for t in obj.tags))
 
 
 def find_config(explicit: str | os.PathLike[str] | None) -> Path | None:
@@ -447,15 +291,6 @@ def _validate(s: Settings) -> None:
         )
     for name in ("collect_every", "enrich_every", "misfire_grace"):
         parse_duration(getattr(s.schedule, name), f"schedule.{name}")
-
-
-def mask_url(url: str) -> str:
-    """Hide the password in a database URL.
-
-    >>> mask_url("postgresql+psycopg://u:secret@db/x")
-    'postgresql+psycopg://u:***@db/x'
-    """
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
 def shown(settings: Settings) -> dict[str, Any]:
