@@ -115,7 +115,7 @@ class Daemon:
         results = list(outcome) if isinstance(outcome, list) else []
         failed = [r for r in results if getattr(r, "status", "ok") == "failed"]
         status = "ok" if not failed else ("failed" if len(failed) == len(results) else "partial")
-        message = "; ".join(f"{r.instance} #{r.tag}: {'; '.join(r.errors)}" for r in failed)
+        message = "; ".join(f"{r.server} {r.stream}: {'; '.join(r.errors)}" for r in failed)
         record_end(
             self.engine,
             name,

@@ -41,7 +41,7 @@ class Account:
     """An account as last seen.
 
     ``key`` is canonical (see the module docstring); ``handle`` is what people type
-    (``user@instance``, ``@user``, ``user.bsky.social``).  ``noindex`` accounts asked not to be
+    (``user@server``, ``@user``, ``user.bsky.social``).  ``noindex`` accounts asked not to be
     indexed: the store keeps them under a hashed key without handle or text when consent is on.
     """
 
@@ -49,7 +49,7 @@ class Account:
     key: str
     handle: str | None = None
     display_name: str | None = None
-    instance: str | None = None
+    server: str | None = None
     followers: int | None = None
     following: int | None = None
     bot: bool = False
@@ -182,11 +182,12 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class CollectResult:
-    """The summary of one collection run over one stream."""
+    """The summary of one collection run over one stream (``stream``: its name, a tag or a
+    query, or ``(conversations)`` for a source's revisits)."""
 
     platform: Platform
-    instance: str
-    tag: str
+    server: str
+    stream: str
     requests: int = 0
     posts_new: int = 0
     posts_seen: int = 0

@@ -252,7 +252,7 @@ def echochamber_ingest(lines: list[bytes], url: str, page: int) -> float:
         chunk = lines[i : i + page]
         statuses = [orjson.loads(x) for x in chunk]
         batch = normalize_statuses(
-            statuses, instance="https://mastodon.social", tracked=["ichbinhanna"]
+            statuses, server="https://mastodon.social", tracked=["ichbinhanna"]
         )
         with engine.begin() as conn:
             store_batch(conn, batch, now=now)

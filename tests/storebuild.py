@@ -78,7 +78,7 @@ def graph_as_posts(
             }
         )
         sid += 1
-    batch = normalize_statuses(statuses, instance=INST, tracked=[tag])
+    batch = normalize_statuses(statuses, server=INST, tracked=[tag])
     with engine.begin() as conn:
         store_batch(conn, batch, now=when)
     return {"roots": root, "next_id": sid}

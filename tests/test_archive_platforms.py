@@ -192,7 +192,7 @@ def test_worker_processes_parse_exactly_what_one_process_does(tmp_path: Path) ->
         i + 1 for i, x in enumerate(path.read_bytes().split(b"\n")) if x.strip() and not _parses(x)
     ]
     assert len(broken) == 7
-    kw: dict[str, Any] = {"chunk_records": 40, "block_bytes": 50_000, "instance": "mastodon.social"}
+    kw: dict[str, Any] = {"chunk_records": 40, "block_bytes": 50_000, "server": "mastodon.social"}
     alone = list(iter_archive(path, "mastodon", workers=0, **kw))
     shared = list(iter_archive(path, "mastodon", workers=2, **kw))
     assert len(alone) > 10  # many blocks, many chunks

@@ -46,7 +46,7 @@ def test_config_show_masks_secrets(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text(
         '[store]\nurl = "postgresql+psycopg://u:dbpass@h/x"\n[[sources.mastodon]]\n'
-        'instance = "https://m.example"\ntags = ["hcsm"]\ntoken_env = "MY_TOK"\n'
+        'server = "https://m.example"\ntags = ["hcsm"]\ntoken_env = "MY_TOK"\n'
     )
     r = run(
         "--config",

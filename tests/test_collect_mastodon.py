@@ -282,7 +282,7 @@ def test_killed_collection_resumes_exactly_once(
 ) -> None:
     cfg = tmp_path / "echochamber.toml"
     cfg.write_text(
-        f'[[sources.mastodon]]\ninstance = "{community.url}"\ntags = ["hcsm"]\n'
+        f'[[sources.mastodon]]\nserver = "{community.url}"\ntags = ["hcsm"]\n'
         f'token_env = "{TOKEN_ENV}"\n',
         encoding="utf-8",
     )

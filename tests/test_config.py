@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_example_file_documents_every_setting_and_loads() -> None:
     s = load_settings(EXAMPLE, env={})
-    assert s.mastodon[0].instance == "https://mastodon.social"
+    assert s.mastodon[0].server == "https://mastodon.social"
     assert s.mastodon[0].tags == ("hcsm", "hcsmca")
     assert s.mastodon[0].since is not None and s.mastodon[0].since.isoformat() == "2026-09-01"
     assert s.core.policy == "top-active" and s.core.size == 100 and s.core.window_weeks == 12
@@ -55,8 +55,7 @@ def test_precedence_flag_over_env_over_file_over_default(tmp_path: Path) -> None
 def test_tags_are_normalised(tmp_path: Path) -> None:
     f = write(
         tmp_path,
-        '[[sources.mastodon]]\ninstance = "http://127.0.0.1:9"\n'
-        'tags = ["#HCSM", "hcsm", "HcsmCA"]\n',
+        '[[sources.mastodon]]\nserver = "http://127.0.0.1:9"\ntags = ["#HCSM", "hcsm", "HcsmCA"]\n',
     )
     assert load_settings(f, env={}).mastodon[0].tags == ("hcsm", "hcsmca")
 
@@ -65,12 +64,12 @@ def test_tags_are_normalised(tmp_path: Path) -> None:
     ("text", "needle"),
     [
         (
-            '[[sources.mastodon]]\ninstance = "mastodon.social"\ntags=["x"]\n',
-            "sources.mastodon[0].instance",
+            '[[sources.mastodon]]\nserver = "mastodon.social"\ntags=["x"]\n',
+            "sources.mastodon[0].server",
         ),
-        ('[[sources.mastodon]]\ninstance = "https://a.b"\ntags=[]\n', "sources.mastodon[0].tags"),
+        ('[[sources.mastodon]]\nserver = "https://a.b"\ntags=[]\n', "sources.mastodon[0].tags"),
         (
-            '[[sources.mastodon]]\ninstance = "https://a.b"\ntags=["x"]\ntoken = "abc"\n',
+            '[[sources.mastodon]]\nserver = "https://a.b"\ntags=["x"]\ntoken = "abc"\n',
             "token_env",
         ),
         ('[report.email]\npassword = "hunter2"\n', "environment"),
@@ -99,7 +98,7 @@ def test_show_masks_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     f = write(
         tmp_path,
         '[store]\nurl = "postgresql+psycopg://u:pw@db/x"\n'
-        '[[sources.mastodon]]\ninstance = "https://a.b"\ntags=["x"]\n'
+        '[[sources.mastodon]]\nserver = "https://a.b"\ntags=["x"]\n'
         'token_env = "MY_TOKEN"\n',
     )
     monkeypatch.setenv("MY_TOKEN", "s3cr3t-token")
@@ -117,3 +116,10 @@ def test_durations_and_masking() -> None:
     with pytest.raises(ConfigError):
         parse_duration("fortnight")
     assert mask_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_the_old_instance_key_still_names_a_server(tmp_path: Path) -> None:
+    """Configs of the first releases said ``instance``; they keep working, as ``server``."""
+    f = tmp_path / "old.toml"
+    f.write_text('[[sources.mastodon]]\ninstance = "https://a.example/"\ntags = ["hcsm"]\n')
+    assert load_settings(f, env={}).mastodon[0].server == "https://a.example"

@@ -35,10 +35,10 @@ def server() -> Iterator[Any]:
     srv.stop()
 
 
-def config(tmp: Path, instance: str, extra: str = "") -> Path:
+def config(tmp: Path, server: str, extra: str = "") -> Path:
     cfg = tmp / "echochamber.toml"
     cfg.write_text(
-        f'[[sources.mastodon]]\ninstance = "{instance}"\ntags = ["hcsm"]\n'
+        f'[[sources.mastodon]]\ninstance = "{server}"\ntags = ["hcsm"]\n'
         "[collect]\nbackoff_base = 0.05\nmax_retries = 1\n"
         '[schedule]\ncollect_every = "1s"\nenrich_every = "1s"\n'
         f'timezone = "UTC"\n{extra}',

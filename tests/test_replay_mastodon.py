@@ -170,9 +170,9 @@ def test_recorded_conversation_boosts_and_favourites(engine: Engine) -> None:
 
     root = _root_post(context)
     now = datetime(2022, 11, 8, tzinfo=UTC)
-    batch = normalize_statuses([root], instance="https://mastodon.social", tracked=["ichbinhanna"])
+    batch = normalize_statuses([root], server="https://mastodon.social", tracked=["ichbinhanna"])
     with serve(ctx_file, boosts, favs) as replay:
-        batch = normalize_statuses([root], instance=replay.base_url, tracked=["ichbinhanna"])
+        batch = normalize_statuses([root], server=replay.base_url, tracked=["ichbinhanna"])
         with engine.begin() as conn:
             store_batch(conn, batch, now=now)
             add_watch(conn, replay.base_url, list(batch.posts), now)
@@ -270,13 +270,13 @@ def test_malformed_status_names_the_field() -> None:
     from echochamber.errors import ImportFormatError
 
     with pytest.raises(ImportFormatError, match="'uri'"):
-        normalize_statuses([{"id": "1", "created_at": "2026-01-01T00:00:00Z"}], instance="x")
+        normalize_statuses([{"id": "1", "created_at": "2026-01-01T00:00:00Z"}], server="x")
 
 
 def test_boost_status_normalises_to_a_boost() -> None:
     path = fixture_path("rtoot_vcr_fixtures", "post_status_success.yml")
     boost = bodies(path)[0]
-    batch = normalize_statuses([boost], instance="https://fosstodon.org")
+    batch = normalize_statuses([boost], server="https://fosstodon.org")
     kinds = [t.kind for t in batch.interactions]
     if boost["account"]["url"] != boost["reblog"]["account"]["url"]:
         assert kinds.count("boost") == 1

@@ -114,7 +114,7 @@ def test_the_revisit_job_of_the_daemon_revisits_x_and_bluesky(
     results = Daemon(settings, engine).jobs["enrich"](ctx)
     by_platform = {r.platform: r for r in results}
     assert set(by_platform) == {"twitter", "bluesky"}
-    assert all(r.tag == "(conversations)" for r in results)
+    assert all(r.stream == "(conversations)" for r in results)
     tagged = {
         p.native_id for p in normalize_page(recorded.tweets, tracked=["brexit"]).posts if p.tagged
     }
@@ -193,7 +193,7 @@ def test_a_failing_revisit_is_recorded_and_shown(
     for _ in range(5 * 5):  # five posts, each tried five times (four retries)
         replay.fail_next(THREAD, 502)
     results = collect(settings, ctx, "bluesky")
-    revisit = next(r for r in results if r.tag == "(conversations)")
+    revisit = next(r for r in results if r.stream == "(conversations)")
     assert revisit.status == "failed" and len(revisit.errors) == 5  # five failures end the run
     assert all("at://" in e for e in revisit.errors)  # each names its post
     st = status(engine)

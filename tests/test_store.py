@@ -101,7 +101,7 @@ def test_batches_are_idempotent(engine: Engine) -> None:
         status_(2, 2, reply_to=(1, 1), mentions=(1, 3), tags=()),
         status_(3, 3, reply_to=(2, 2), mentions=(2,), tags=()),
     ]
-    batch = normalize_statuses(page, instance=INST, tracked=["hcsm"])
+    batch = normalize_statuses(page, server=INST, tracked=["hcsm"])
     with engine.begin() as conn:
         first = store_batch(conn, batch, now=NOW)
     assert (first.posts_new, first.posts_seen) == (3, 0)
@@ -117,7 +117,7 @@ def test_batches_are_idempotent(engine: Engine) -> None:
 def test_mention_of_the_replied_account_is_flagged(engine: Engine) -> None:
     page = [status_(1, 1), status_(2, 2, reply_to=(1, 1), mentions=(1, 3), tags=())]
     with engine.begin() as conn:
-        store_batch(conn, normalize_statuses(page, instance=INST, tracked=["hcsm"]), now=NOW)
+        store_batch(conn, normalize_statuses(page, server=INST, tracked=["hcsm"]), now=NOW)
     with engine.connect() as conn:
         rows = conn.execute(
             select(InteractionRow.kind, InteractionRow.via_reply).order_by(
@@ -135,12 +135,12 @@ def test_reply_stored_before_its_parent_is_linked_later(engine: Engine) -> None:
     # the reply's author is not mentioned, so only the parent can name the replied-to account
     child = status_(2, 2, reply_to=(1, 9), tags=())
     with engine.begin() as conn:
-        store_batch(conn, normalize_statuses([child], instance=INST), now=NOW)
+        store_batch(conn, normalize_statuses([child], server=INST), now=NOW)
     assert counts(engine)["ties"]["reply"] == 0
     parent = status_(1, 1)
     parent["account"] = account(9)
     with engine.begin() as conn:
-        res = store_batch(conn, normalize_statuses([parent], instance=INST), now=NOW)
+        res = store_batch(conn, normalize_statuses([parent], server=INST), now=NOW)
     assert res.interactions_new == 1
     with engine.connect() as conn:
         linked = conn.scalar(select(PostRow.in_reply_to_uri).where(PostRow.native_id == "2"))
@@ -156,10 +156,10 @@ def test_boost_seen_as_status_and_in_reblogged_by_counts_once(engine: Engine) ->
         "uri": "https://one.example/users/u2/statuses/5/activity",
     }
     with engine.begin() as conn:
-        store_batch(conn, normalize_statuses([boost], instance=INST, tracked=["hcsm"]), now=NOW)
+        store_batch(conn, normalize_statuses([boost], server=INST, tracked=["hcsm"]), now=NOW)
         post = Post("mastodon", str(original["uri"]), "1", "https://one.example/@u1", NOW)
         store_batch(
-            conn, normalize_actors([account(2), account(3)], post, "boost", instance=INST), now=NOW
+            conn, normalize_actors([account(2), account(3)], post, "boost", server=INST), now=NOW
         )
     assert counts(engine)["ties"]["boost"] == 2  # u2 once (status + list), u3 from the list
 
@@ -168,10 +168,8 @@ def test_same_status_through_two_instances_is_one_post(engine: Engine) -> None:
     s = status_(1, 1)
     remote = {**s, "id": "777", "account": {**account(1), "id": "55", "acct": "u1@one.example"}}
     with engine.begin() as conn:
-        store_batch(conn, normalize_statuses([s], instance=INST), now=NOW)
-        res = store_batch(
-            conn, normalize_statuses([remote], instance="https://two.example"), now=NOW
-        )
+        store_batch(conn, normalize_statuses([s], server=INST), now=NOW)
+        res = store_batch(conn, normalize_statuses([remote], server="https://two.example"), now=NOW)
     assert (res.posts_new, res.posts_seen) == (0, 1)
     assert counts(engine)["posts"] == 1 and counts(engine)["accounts"] == 1
 
@@ -179,12 +177,8 @@ def test_same_status_through_two_instances_is_one_post(engine: Engine) -> None:
 def test_counts_update_but_known_links_stay(engine: Engine) -> None:
     s = status_(1, 1)
     with engine.begin() as conn:
-        store_batch(
-            conn, normalize_statuses([{**s, "favourites_count": 1}], instance=INST), now=NOW
-        )
-        store_batch(
-            conn, normalize_statuses([{**s, "favourites_count": 7}], instance=INST), now=NOW
-        )
+        store_batch(conn, normalize_statuses([{**s, "favourites_count": 1}], server=INST), now=NOW)
+        store_batch(conn, normalize_statuses([{**s, "favourites_count": 7}], server=INST), now=NOW)
     with engine.connect() as conn:
         assert conn.scalar(select(PostRow.favourites_count)) == 7
 
@@ -192,6 +186,7 @@ def test_counts_update_but_known_links_stay(engine: Engine) -> None:
 def test_an_old_store_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy import text
 
     from echochamber.store.engine import MIGRATIONS, current_revision, head_revision
 
@@ -200,13 +195,49 @@ def test_an_old_store_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
     command.upgrade(cfg, "0001")  # a store made by the first release
-    with engine.begin() as conn:
-        store_batch(conn, normalize_statuses([status_(1, 1)], instance=INST), now=NOW)
     with pytest.raises(StoreError, match="echochamber init"):
         require_schema(engine)
+    command.upgrade(cfg, "0003")  # ... and written by the release before the server columns
+    t = "2026-11-02 10:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, platform, key, handle, instance, bot, noindex, "
+                f"first_seen, last_seen) VALUES (1, 'mastodon', 'https://a.example/@x', "
+                f"'x@a.example', 'a.example', 0, 0, '{t}', '{t}')"
+            )
+        )
+        for pid, where in enumerate(("https://a.example", "twitter", "bsky"), start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO posts (id, platform, uri, native_id, author_id, created_at, "
+                    f"text, tagged, collected_at) VALUES ({pid}, 'mastodon', "
+                    f"'https://a.example/p/{pid}', '{pid}', 1, '{t}', 'hi', 1, '{t}')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO watch (post_id, instance, native_id, created_at, next_check, "
+                    f"checks, settled) VALUES ({pid}, '{where}', '{pid}', '{t}', '{t}', 0, 0)"
+                )
+            )
+        conn.execute(
+            text(
+                "INSERT INTO cursors (platform, instance, tag, newest_id, backfill_done, "
+                f"updated_at) VALUES ('mastodon', 'https://a.example', 'hcsm', '9', 1, '{t}')"
+            )
+        )
     before, after = init_db(engine)
-    assert (before, after) == ("0001", head_revision()) and current_revision(engine) == after
-    assert counts(engine)["posts"] == 1
+    assert (before, after) == ("0003", head_revision()) and current_revision(engine) == after
+    assert counts(engine)["posts"] == 3
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT server FROM accounts")).scalar() == "a.example"
+        assert conn.execute(text("SELECT server, newest_id FROM cursors")).one() == (
+            "https://a.example",
+            "9",
+        )
+        watch = conn.execute(text("SELECT server FROM watch ORDER BY post_id")).scalars().all()
+        assert watch == ["https://a.example", "api.twitter.com", "https://bsky.social"]
     engine.dispose()
 
 
@@ -248,10 +279,10 @@ def test_sqlite_fast_path_writes_what_sqlalchemy_writes(
     )
     newer = [{**s, "replies_count": 99, "favourites_count": 7} for s in statuses[:50]]
     batches = [
-        normalize_statuses(statuses, instance="https://mastodon.social", tracked=["ichbinhanna"]),
+        normalize_statuses(statuses, server="https://mastodon.social", tracked=["ichbinhanna"]),
         normalize_records([page], tracked=["brexit"]),
-        normalize_statuses(statuses, instance="https://mastodon.social", tracked=["ichbinhanna"]),
-        normalize_statuses(newer, instance="https://mastodon.social", tracked=["ichbinhanna"]),
+        normalize_statuses(statuses, server="https://mastodon.social", tracked=["ichbinhanna"]),
+        normalize_statuses(newer, server="https://mastodon.social", tracked=["ichbinhanna"]),
     ]
 
     def store_all(path: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -97,8 +97,8 @@ def collect(
     rows: list[dict[str, Any]] = [
         {
             "platform": r.platform,
-            "server": r.instance,
-            "stream": r.tag,
+            "server": r.server,
+            "stream": r.stream,
             "status": r.status,
             "requests": r.requests,
             "posts_new": r.posts_new,

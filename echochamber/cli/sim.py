@@ -140,8 +140,8 @@ def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) 
         "collected": [
             {
                 "platform": r.platform,
-                "server": r.instance,
-                "tag": r.tag,
+                "server": r.server,
+                "stream": r.stream,
                 "status": r.status,
                 "requests": r.requests,
                 "posts_new": r.posts_new,
@@ -156,7 +156,7 @@ def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) 
         return
     for r in res.collected:
         out(
-            f"collected over HTTP from {r.instance} {r.tag}: {r.posts_new} posts, "
+            f"collected over HTTP from {r.server} {r.stream}: {r.posts_new} posts, "
             f"{r.interactions_new} interactions, {r.requests} requests"
         )
     out("")

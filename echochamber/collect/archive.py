@@ -103,21 +103,21 @@ def _normaliser(fmt: str) -> Normaliser:
     if fmt == "mastodon":
         from echochamber.collect.normalize_mastodon import normalize_statuses
 
-        def mastodon(records: Sequence[Any], tracked: Sequence[str], instance: str | None) -> Batch:
-            return normalize_statuses(records, instance=instance or "import", tracked=tracked)
+        def mastodon(records: Sequence[Any], tracked: Sequence[str], server: str | None) -> Batch:
+            return normalize_statuses(records, server=server or "import", tracked=tracked)
 
         return mastodon
     if fmt in ("twarc2", "twitter-v1"):
         from echochamber.collect import normalize_twitter
 
-        def twitter(records: Sequence[Any], tracked: Sequence[str], instance: str | None) -> Batch:
+        def twitter(records: Sequence[Any], tracked: Sequence[str], server: str | None) -> Batch:
             return normalize_twitter.normalize_records(records, tracked=tracked)
 
         return twitter
     if fmt == "bluesky":
         from echochamber.collect import normalize_bluesky
 
-        def bluesky(records: Sequence[Any], tracked: Sequence[str], instance: str | None) -> Batch:
+        def bluesky(records: Sequence[Any], tracked: Sequence[str], server: str | None) -> Batch:
             return normalize_bluesky.normalize_records(records, tracked=tracked)
 
         return bluesky
@@ -147,7 +147,7 @@ def parse_block(
     first_line: int,
     fmt: str,
     tracked: Sequence[str],
-    instance: str | None,
+    server: str | None,
     chunk_records: int,
 ) -> list[Chunk]:
     """Parse and normalise the lines of one block into chunks of ``chunk_records`` records.
@@ -167,14 +167,14 @@ def parse_block(
         good = lines
         if records:
             try:
-                chunk.batch = normalise(records, tracked, instance)
+                chunk.batch = normalise(records, tracked, server)
             except ImportFormatError:
                 # one record spoils the page: normalise one by one to name it
                 batches: list[Batch] = []
                 good = []
                 for rec, raw, no in zip(records, lines, numbers, strict=True):
                     try:
-                        batches.append(normalise([rec], tracked, instance))
+                        batches.append(normalise([rec], tracked, server))
                         good.append(raw)
                     except ImportFormatError as exc:
                         chunk.errors.append((no, exc.reason))
@@ -234,7 +234,7 @@ def iter_archive(
     fmt: str = "auto",
     *,
     tracked: Sequence[str] = (),
-    instance: str | None = None,
+    server: str | None = None,
     chunk_records: int = 2000,
     block_bytes: int = BLOCK_BYTES,
     workers: int | None = None,
@@ -254,7 +254,7 @@ def iter_archive(
     read = 0
     if workers <= 0:
         for block, first in _blocks(path, block_bytes):
-            for chunk in parse_block(block, first, fmt, tracked, instance, chunk_records):
+            for chunk in parse_block(block, first, fmt, tracked, server, chunk_records):
                 chunk.bytes_read += read
                 yield chunk
             read += len(block)
@@ -263,7 +263,7 @@ def iter_archive(
     pending: deque[tuple[Future[list[Chunk]], int]] = deque()
     try:
         for block, first in _blocks(path, block_bytes):
-            job = pool.submit(parse_block, block, first, fmt, tracked, instance, chunk_records)
+            job = pool.submit(parse_block, block, first, fmt, tracked, server, chunk_records)
             pending.append((job, len(block)))
             if len(pending) > workers:
                 read = yield from _finish(pending.popleft(), read, path)

@@ -55,11 +55,6 @@ class Source(Protocol):
         ...
 
     @property
-    def watch_key(self) -> str:
-        """Where this source's watched posts are listed (its server, or the platform)."""
-        ...
-
-    @property
     def requests(self) -> int:
         """HTTP requests made so far."""
         ...

@@ -181,7 +181,6 @@ class BlueskySearch:
     """Bluesky as a :class:`~echochamber.collect.base.Source`: one stream per tag."""
 
     platform: ClassVar[Platform] = "bluesky"
-    watch_key = "bsky"
 
     def __init__(self, config: BlueskySource, settings: Settings, options: Options) -> None:
         self.config = config

@@ -1,6 +1,6 @@
 """The Mastodon collector: tag timelines (backfill, then forward), then settling conversations.
 
-Per stream (instance, tag):
+Per stream (server, tag):
 
 1. **Forward**: pages newer than the cursor with ``min_id`` (40 a page), each page stored with
    the new cursor in one transaction; a short page ends the pass, so steady state costs one
@@ -8,7 +8,7 @@ Per stream (instance, tag):
 2. **Backfill** (until done): pages older than the backfill point with ``max_id`` back to
    ``since``; the backfill point is saved with each page, so an interrupted first run resumes.
 
-Conversations (per instance, :func:`enrich`): every watched tagged post still inside the settle
+Conversations (per server, :func:`enrich`): every watched tagged post still inside the settle
 window gets its context (ancestors and descendants), ``reblogged_by`` and ``favourited_by`` (all
 pages) and, with a token, its quotes; then it is revisited at growing intervals until it settles.
 """
@@ -82,20 +82,20 @@ class StreamCollector:
         try:
             batch = normalize_statuses(
                 statuses,
-                instance=self.client.instance,
+                server=self.client.server,
                 tracked=self.tracked,
                 known=self.resolve(parents),
                 respect_noindex=self.respect_noindex,
             )
         except ImportFormatError as exc:
             raise SourceError(
-                f"{self.client.instance}: malformed status in {res.url}: {exc}"
+                f"{self.client.server}: malformed status in {res.url}: {exc}"
             ) from None
         stored = self.sink(Page(batch, res.body, res.url, **cursor))
         self.posts_new += stored.posts_new
         self.posts_seen += stored.posts_seen
         self.interactions_new += stored.interactions_new
-        self.progress(f"{server_host(self.client.instance)} #{self.tag}", len(statuses))
+        self.progress(f"{server_host(self.client.server)} #{self.tag}", len(statuses))
 
     def forward(self, newest: str | None) -> str | None:
         """Fetch everything newer than ``newest``; returns the new cursor."""
@@ -159,7 +159,7 @@ def _statuses(res: RawResponse) -> list[Any]:
 
 
 class ConversationEnricher:
-    """Fetches context, boosts, favourites and quotes of watched posts on one instance."""
+    """Fetches context, boosts, favourites and quotes of watched posts on one server."""
 
     def __init__(
         self,
@@ -178,7 +178,7 @@ class ConversationEnricher:
 
     def enrich(self, post: Post, native_id: str, sink: PageSink) -> None:
         """Store the post's context, boosts, favourites and (with a token) quotes."""
-        instance = self.client.instance
+        server = self.client.server
         ctx = self.client.context(native_id)
         if ctx is not None and isinstance(ctx.data, dict):
             ancestors = list(ctx.data.get("ancestors") or [])
@@ -189,7 +189,7 @@ class ConversationEnricher:
             known.setdefault(native_id, (post.uri, post.author))
             batch = normalize_statuses(
                 statuses,
-                instance=instance,
+                server=server,
                 tracked=self.tracked,
                 known=known,
                 respect_noindex=self.respect_noindex,
@@ -211,7 +211,7 @@ class ConversationEnricher:
             for res in self.client.actors(native_id, kind):
                 accounts = [a for a in res.data or [] if isinstance(a, dict)]
                 batch = normalize_actors(
-                    accounts, post, kind, instance=instance, respect_noindex=self.respect_noindex
+                    accounts, post, kind, server=server, respect_noindex=self.respect_noindex
                 )
                 sink(Page(batch, res.body, res.url))
         if not self.client.has_token:
@@ -232,7 +232,7 @@ class ConversationEnricher:
             statuses = [s for s in res.data or [] if isinstance(s, dict)]
             batch = normalize_statuses(
                 statuses,
-                instance=instance,
+                server=server,
                 tracked=self.tracked,
                 known={native_id: (post.uri, post.author)},
                 respect_noindex=self.respect_noindex,

@@ -63,11 +63,11 @@ class RawResponse:
 
 
 class MastodonClient:
-    """One instance, one identity (token or anonymous)."""
+    """One server, one identity (token or anonymous)."""
 
     def __init__(
         self,
-        instance: str,
+        server: str,
         token: str | None = None,
         *,
         timeout: float = 30.0,
@@ -79,7 +79,7 @@ class MastodonClient:
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
-        self.instance = instance.rstrip("/")
+        self.server = server.rstrip("/")
         self.has_token = bool(token)
         self.max_retries = max_retries
         self.budget = budget
@@ -95,7 +95,7 @@ class MastodonClient:
         self.session = requests.Session()
         self.session.hooks["response"].append(self._keep)
         self.api = Mastodon(
-            api_base_url=self.instance,
+            api_base_url=self.server,
             access_token=token or None,
             ratelimit_method="throw",
             request_timeout=timeout,
@@ -110,7 +110,7 @@ class MastodonClient:
     # ------------------------------------------------------------------ pacing
     def _before(self, paging: bool) -> None:
         if self.requests >= self.budget:
-            raise BudgetExhausted(f"{self.instance}: request budget of {self.budget} spent")
+            raise BudgetExhausted(f"{self.server}: request budget of {self.budget} spent")
         remaining = self.api.ratelimit_remaining
         reset = self.api.ratelimit_reset
         now = self.clock()
@@ -126,11 +126,11 @@ class MastodonClient:
     def _wait(self, seconds: float, why: str) -> None:
         if seconds > self.max_wait:
             raise RateLimited(
-                f"{self.instance}: {why}; reset in {seconds:.0f}s exceeds the {self.max_wait:.0f}s "
+                f"{self.server}: {why}; reset in {seconds:.0f}s exceeds the {self.max_wait:.0f}s "
                 "we may wait; the next run resumes from the cursor",
                 reset_in=seconds,
             )
-        log.info("%s: %s, waiting %.1fs", self.instance, why, seconds)
+        log.info("%s: %s, waiting %.1fs", self.server, why, seconds)
         self.sleep(max(0.0, seconds))
 
     def _backoff(self, attempt: int) -> float:
@@ -152,7 +152,7 @@ class MastodonClient:
                 return None
             except MastodonUnauthorizedError:
                 raise AuthError(
-                    f"{self.instance}: {what} refused our credentials (401); "
+                    f"{self.server}: {what} refused our credentials (401); "
                     "check the token variable named by token_env"
                 ) from None
             except MastodonRatelimitError:
@@ -160,7 +160,7 @@ class MastodonClient:
                 limited += 1
                 if limited > MAX_429:
                     raise RateLimited(
-                        f"{self.instance}: {what}: {limited} rate-limit answers "
+                        f"{self.server}: {what}: {limited} rate-limit answers "
                         "in a row; the next run resumes from the cursor"
                     ) from None
                 reset = self.api.ratelimit_reset
@@ -173,7 +173,7 @@ class MastodonClient:
             except MastodonAPIError as exc:
                 text = str(exc)
                 if "Could not parse response as JSON" not in text:
-                    raise SourceError(f"{self.instance}: {what} failed: {_short(exc)}") from None
+                    raise SourceError(f"{self.server}: {what} failed: {_short(exc)}") from None
                 last_error = "malformed response body"
             except ValueError as exc:  # truncated body that Mastodon.py could not cast
                 last_error = f"malformed response: {exc}"[:200]
@@ -182,7 +182,7 @@ class MastodonClient:
                 delay = self._backoff(attempt)
                 log.warning(
                     "%s: %s failed (%s), retry %d in %.1fs",
-                    self.instance,
+                    self.server,
                     what,
                     last_error,
                     attempt + 1,
@@ -191,13 +191,13 @@ class MastodonClient:
                 self.sleep(delay)
             attempt += 1
         raise SourceUnavailable(
-            f"{self.instance}: {what} kept failing after {self.max_retries} retries: {last_error}"
+            f"{self.server}: {what} kept failing after {self.max_retries} retries: {last_error}"
         )
 
     def _raw(self) -> RawResponse:
         resp = self._last
         if resp is None:  # Mastodon.py answered without an HTTP response (a bug)
-            raise SourceError(f"{self.instance}: no response was recorded")
+            raise SourceError(f"{self.server}: no response was recorded")
         body = resp.content
         try:
             data = orjson.loads(body) if body else None
@@ -208,8 +208,8 @@ class MastodonClient:
 
     def get_url(self, what: str, url: str) -> RawResponse | None:
         """Follow a ``Link`` URL (same host) with Mastodon.py's session and our auth."""
-        if not url.startswith(self.instance):
-            raise SourceError(f"{self.instance}: refusing to follow a link to another host")
+        if not url.startswith(self.server):
+            raise SourceError(f"{self.server}: refusing to follow a link to another host")
 
         def fetch() -> None:
             headers = {"User-Agent": "echochamber"}
@@ -239,7 +239,7 @@ class MastodonClient:
             paging=bool(max_id or min_id),
         )
         if res is None:
-            raise SourceError(f"{self.instance}: the #{tag} timeline does not exist (404)")
+            raise SourceError(f"{self.server}: the #{tag} timeline does not exist (404)")
         return res
 
     def context(self, status_id: str) -> RawResponse | None:

@@ -37,7 +37,7 @@ class MastodonServer:
             self.client: MastodonClient = options.client_factory(config, settings)
         else:
             self.client = MastodonClient(
-                config.instance,
+                config.server,
                 config.token,
                 timeout=c.timeout,
                 max_retries=c.max_retries,
@@ -50,25 +50,21 @@ class MastodonServer:
 
     @property
     def server(self) -> str:
-        return self.config.instance
-
-    @property
-    def watch_key(self) -> str:
-        return self.config.instance
+        return self.config.server
 
     @property
     def requests(self) -> int:
         return self.client.requests
 
     def streams(self) -> Sequence[Stream]:
-        return [Stream("mastodon", self.config.instance, t, t) for t in self.config.tags]
+        return [Stream("mastodon", self.config.server, t, t) for t in self.config.tags]
 
     def _resolve(self, ids: Iterable[str]) -> Mapping[str, tuple[str, str]]:
         ids = list(ids)
         if not ids:
             return {}
         lookup = self.options.local_posts or _no_lookup
-        return lookup(server_host(self.config.instance), ids)
+        return lookup(server_host(self.config.server), ids)
 
     def collect(self, stream: Stream, cursor: Cursor, sink: PageSink) -> None:
         worker = StreamCollector(

@@ -66,7 +66,7 @@ class _Out(Accumulator):
                 key=d,
                 handle=a.get("handle"),
                 display_name=clean_text(a.get("displayName")) or None,
-                instance="bsky",
+                server="bsky",
                 followers=a.get("followersCount"),
                 following=a.get("followsCount"),
             )

@@ -2,9 +2,9 @@
 
 Identity rules (ARCHITECTURE.md):
 
-* an account's key is its profile ``url`` on its home server, the same through every instance;
-  a local account's ``acct`` has no domain, so its handle is qualified with the serving instance;
-* a post's key is its ActivityPub ``uri``; ids are local to the serving instance, kept as
+* an account's key is its profile ``url`` on its home server, the same through every server;
+  a local account's ``acct`` has no domain, so its handle is qualified with the serving server;
+* a post's key is its ActivityPub ``uri``; ids are local to the serving server, kept as
   strings;
 * ``in_reply_to_id`` is a local id: it is resolved through the statuses of the same batch or the
   ``known`` map the collector passes in (local id -> (uri, author key)); where it cannot be
@@ -34,7 +34,7 @@ JSON = Mapping[str, Any]
 
 @dataclass
 class _Ctx:
-    instance: str
+    server: str
     host: str
     tracked: frozenset[str]
     respect_noindex: bool
@@ -74,7 +74,7 @@ def _account(obj: JSON, ctx: _Ctx) -> Account:
         account = Account(
             platform="mastodon",
             key=hashed_key("mastodon", key),
-            instance=handle.split("@", 1)[1],
+            server=handle.split("@", 1)[1],
             bot=bool(obj.get("bot")),
             noindex=True,
         )
@@ -85,7 +85,7 @@ def _account(obj: JSON, ctx: _Ctx) -> Account:
             key=key,
             handle=handle,
             display_name=clean_text(obj.get("display_name")) or None,
-            instance=handle.split("@", 1)[1],
+            server=handle.split("@", 1)[1],
             followers=_int(obj.get("followers_count")),
             following=_int(obj.get("following_count")),
             bot=bool(obj.get("bot")),
@@ -248,19 +248,19 @@ def _status(obj: JSON, ctx: _Ctx) -> Post:
 def normalize_statuses(
     statuses: Iterable[JSON],
     *,
-    instance: str,
+    server: str,
     tracked: Iterable[str] = (),
     known: Mapping[str, tuple[str, str]] | None = None,
     respect_noindex: bool = True,
 ) -> Batch:
-    """Normalise a page of Status objects served by ``instance``.
+    """Normalise a page of Status objects served by ``server``.
 
     Boosted and quoted statuses embedded in a status are normalised too.  Raises
     :class:`~echochamber.errors.ImportFormatError` naming the missing field on a malformed status.
     """
     ctx = _Ctx(
-        instance=instance,
-        host=server_host(instance),
+        server=server,
+        host=server_host(server),
         tracked=frozenset(normalize_tag(t) for t in tracked),
         respect_noindex=respect_noindex,
         known=known or {},
@@ -279,7 +279,7 @@ def normalize_actors(
     post: Post,
     kind: str,
     *,
-    instance: str,
+    server: str,
     respect_noindex: bool = True,
 ) -> Batch:
     """Ties from a ``reblogged_by`` (``kind="boost"``) or ``favourited_by`` list for ``post``.
@@ -288,7 +288,7 @@ def normalize_actors(
     """
     if kind not in ("boost", "favourite"):
         raise ValueError(f"kind must be boost or favourite, not {kind!r}")
-    ctx = _Ctx(instance, server_host(instance), frozenset(), respect_noindex, {})
+    ctx = _Ctx(server, server_host(server), frozenset(), respect_noindex, {})
     for obj in accounts:
         account = _account(obj, ctx)
         _add(

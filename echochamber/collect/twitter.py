@@ -129,7 +129,6 @@ class TwitterSearch:
 
     platform: ClassVar[Platform] = "twitter"
     server = "api.twitter.com"
-    watch_key = "twitter"
 
     def __init__(self, config: TwitterSource, settings: Settings, options: Options) -> None:
         token = os.environ.get(config.token_env)

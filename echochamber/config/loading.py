@@ -126,18 +126,20 @@ def _mastodon_sources(raw: Any, where: str) -> tuple[MastodonSource, ...]:
         at = f"{where}[{i}]"
         if not isinstance(item, Mapping):
             raise ConfigError(f"{at}: expected a table")
+        if "instance" in item and "server" not in item:  # the first releases' name
+            item = {("server" if k == "instance" else k): v for k, v in item.items()}
         for key in item:
-            if key not in ("instance", "tags", "since", "token_env"):
+            if key not in ("server", "tags", "since", "token_env"):
                 hint = (
                     " (put the token in an environment variable named by token_env)"
                     if (SECRET_WORDS.search(key))
                     else ""
                 )
                 raise ConfigError(f"{at}.{key}: unknown setting{hint}")
-        instance = str(item.get("instance") or "").rstrip("/")
-        if not re.match(r"^https?://[^/\s]+$", instance):
+        server = str(item.get("server") or "").rstrip("/")
+        if not re.match(r"^https?://[^/\s]+$", server):
             raise ConfigError(
-                f"{at}.instance: {instance!r} is not a server URL like https://mastodon.social"
+                f"{at}.server: {server!r} is not a server URL like https://mastodon.social"
             )
         tags = item.get("tags")
         if isinstance(tags, str):
@@ -152,7 +154,7 @@ def _mastodon_sources(raw: Any, where: str) -> tuple[MastodonSource, ...]:
             raise ConfigError(f"{at}.token_env: {token_env!r} is not an environment variable name")
         out.append(
             MastodonSource(
-                instance,
+                server,
                 norm,
                 _date(item.get("since"), f"{at}.since"),
                 str(token_env) if token_env else None,

@@ -62,7 +62,7 @@ class CollectSettings:
 
 @dataclass(frozen=True)
 class MastodonSource:
-    instance: str
+    server: str
     tags: tuple[str, ...]
     since: date | None = None
     token_env: str | None = None
@@ -70,7 +70,7 @@ class MastodonSource:
     def __post_init__(self) -> None:
         norm = tuple(dict.fromkeys(normalize_tag(t) for t in self.tags))
         object.__setattr__(self, "tags", norm)
-        object.__setattr__(self, "instance", self.instance.rstrip("/"))
+        object.__setattr__(self, "server", self.server.rstrip("/"))
 
     @property
     def token(self) -> str | None:

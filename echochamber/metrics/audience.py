@@ -56,7 +56,7 @@ def voices(
     return len(P & set(first_seen_in_window)), len((P - C) & set(seen_before))
 
 
-def instance_count(participants: Iterable[Node], instance_of: Mapping[Node, str | None]) -> int:
+def instance_count(participants: Iterable[Node], server_of: Mapping[Node, str | None]) -> int:
     """Distinct Mastodon instances among participants (federation reach).
 
     Examples
@@ -64,4 +64,4 @@ def instance_count(participants: Iterable[Node], instance_of: Mapping[Node, str 
     >>> instance_count({1, 2, 3}, {1: "a.social", 2: "a.social", 3: None})
     1
     """
-    return len({instance_of.get(p) for p in participants} - {None})
+    return len({server_of.get(p) for p in participants} - {None})

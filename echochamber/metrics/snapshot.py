@@ -34,7 +34,7 @@ class SnapshotInput:
     followers: Mapping[Node, int] = field(default_factory=dict)
     seen_before: frozenset[Node] = frozenset()
     first_seen_in_window: frozenset[Node] = frozenset()
-    instance_of: Mapping[Node, str | None] = field(default_factory=dict)
+    server_of: Mapping[Node, str | None] = field(default_factory=dict)
     previous_core: frozenset[Node] | None = None
 
 
@@ -89,7 +89,7 @@ def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> d
         "outside_impressions": potential_impressions(tagged, inp.followers, only=outside),
         "new_voices": new,
         "returning_voices": returning,
-        "instances": instance_count(participants, inp.instance_of),
+        "instances": instance_count(participants, inp.server_of),
         "roster_jaccard": roster_jaccard(C, inp.previous_core),
     }
     del expansion

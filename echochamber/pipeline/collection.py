@@ -114,7 +114,7 @@ def collect_stream(ctx: JobContext, source: Source, stream: Stream) -> CollectRe
                 stream.server,
                 ctx.clock,
                 stream=stream,
-                watch_key=source.watch_key,
+                watch=True,
             )
             start = source.requests
             errors: list[str] = []
@@ -166,7 +166,7 @@ def revisit_source(
             errors: list[str] = []
             budget = False
             done = 0
-            for watched in due_watch(ctx.engine, source.watch_key, now, limit):
+            for watched in due_watch(ctx.engine, source.server, now, limit):
                 if ctx.stop():
                     break
                 try:

@@ -48,7 +48,7 @@ def import_file(
     records = imported = new = seen = ties = 0
     errors: list[tuple[int, str]] = []
     read = 0
-    chunks = iter_archive(path, detected, tracked=settings.tags, instance=server, workers=workers)
+    chunks = iter_archive(path, detected, tracked=settings.tags, server=server, workers=workers)
     for chunk in chunks:
         stored = store_page(
             ctx.engine,

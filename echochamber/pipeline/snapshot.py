@@ -117,7 +117,7 @@ def compute(
         first_seen_in_window=frozenset(
             a for a, t in first.items() if t is not None and window.start <= t < window.end
         ),
-        instance_of={i: wk.info.get(i, {}).get("instance") for i in participants},
+        server_of={i: wk.info.get(i, {}).get("server") for i in participants},
         previous_core=previous_core,
     )
     metrics = json_safe(

@@ -282,7 +282,7 @@ def populate(
         summary.weeks += 1
         for i in range(0, len(w.statuses), chunk):
             page = w.statuses[i : i + chunk]
-            batch = normalize_statuses(page, instance=p.served_by, tracked=(p.tag,))
+            batch = normalize_statuses(page, server=p.served_by, tracked=(p.tag,))
             store_page(engine, batch, raw=b"", platform="mastodon", source="", endpoint="", now=now)
             summary.statuses += len(page)
             summary.tagged += sum(
@@ -303,7 +303,7 @@ def populate(
                 root["account"]["url"],
                 datetime.fromisoformat(root["created_at"]),
             )
-            b = normalize_actors(fans, post, "favourite", instance=p.served_by)
+            b = normalize_actors(fans, post, "favourite", server=p.served_by)
             accounts.extend(b.accounts)
             ties.extend(b.interactions)
             summary.favourites += len(fans)

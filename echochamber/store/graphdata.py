@@ -98,22 +98,22 @@ def thread_posts(
 
 
 def account_info(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Handle, display name, followers, instance and platform of these accounts."""
+    """Handle, display name, followers, server and platform of these accounts."""
     wanted = sorted(set(ids))
     out: dict[int, dict[str, Any]] = {}
     for i in range(0, len(wanted), 900):
         part = wanted[i : i + 900]
         rows = conn.execute(
-            select(
-                A.id, A.handle, A.display_name, A.followers, A.instance, A.platform, A.key
-            ).where(A.id.in_(part))
+            select(A.id, A.handle, A.display_name, A.followers, A.server, A.platform, A.key).where(
+                A.id.in_(part)
+            )
         )
-        for aid, handle, name, followers, instance, platform, key in rows:
+        for aid, handle, name, followers, server, platform, key in rows:
             out[aid] = {
                 "handle": handle or key,
                 "display_name": name,
                 "followers": followers or 0,
-                "instance": instance,
+                "server": server,
                 "platform": platform,
                 "key": key,
             }

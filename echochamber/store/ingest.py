@@ -54,7 +54,7 @@ def _account_rows(batch: Batch, now: datetime) -> list[dict[str, Any]]:
             "key": a.key,
             "handle": a.handle,
             "display_name": a.display_name,
-            "instance": a.instance,
+            "server": a.server,
             "followers": a.followers,
             "following": a.following,
             "bot": a.bot,
@@ -93,7 +93,7 @@ def _accounts_upsert(conn: Connection) -> Any:
         set_={
             "handle": func.coalesce(ex.handle, t.handle),
             "display_name": func.coalesce(ex.display_name, t.display_name),
-            "instance": func.coalesce(ex.instance, t.instance),
+            "server": func.coalesce(ex.server, t.server),
             "followers": func.coalesce(ex.followers, t.followers),
             "following": func.coalesce(ex.following, t.following),
             "bot": ex.bot | t.bot,
@@ -215,7 +215,7 @@ def _resolve_parents(
                 .join(
                     sources_t,
                     and_(
-                        sources_t.c.instance == child.c.source,
+                        sources_t.c.server == child.c.source,
                         sources_t.c.native_id == child.c.in_reply_to_native,
                     ),
                 )
@@ -354,11 +354,11 @@ def store_batch(conn: Connection, batch: Batch, *, now: datetime) -> StoredPage:
         sources_t,
         sorted(
             (
-                {"instance": p.source, "native_id": p.native_id, "post_id": pids[p.uri]}
+                {"server": p.source, "native_id": p.native_id, "post_id": pids[p.uri]}
                 for p in posts
                 if p.source and p.platform == "mastodon"
             ),
-            key=lambda r: (r["instance"], r["native_id"]),
+            key=lambda r: (r["server"], r["native_id"]),
         ),
     )
     ties = list(batch.interactions) + _resolve_parents(conn, posts, ids)

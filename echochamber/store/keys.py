@@ -64,9 +64,9 @@ def post_ids(conn: Connection, uris: Iterable[str]) -> dict[str, int]:
 
 
 def local_posts(
-    conn: Connection, instance: str, native_ids: Iterable[str]
+    conn: Connection, server: str, native_ids: Iterable[str]
 ) -> dict[str, tuple[str, str]]:
-    """``native id -> (uri, author key)`` for posts seen through ``instance``."""
+    """``native id -> (uri, author key)`` for posts seen through ``server``."""
     wanted = sorted(set(native_ids))
     out: dict[str, tuple[str, str]] = {}
     for part in _chunks(wanted):
@@ -74,7 +74,7 @@ def local_posts(
             select(sources_t.c.native_id, posts_t.c.uri, accounts_t.c.key)
             .join(posts_t, posts_t.c.id == sources_t.c.post_id)
             .join(accounts_t, accounts_t.c.id == posts_t.c.author_id)
-            .where(sources_t.c.instance == instance, sources_t.c.native_id.in_(part))
+            .where(sources_t.c.server == server, sources_t.c.native_id.in_(part))
         )
         out.update({n: (u, k) for n, u, k in rows})
     return out

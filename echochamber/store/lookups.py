@@ -93,7 +93,7 @@ def account_record(engine: Engine, aid: int, window: Window, scope: str) -> Acco
         handle=acc["handle"] or acc["key"],
         display_name=acc["display_name"],
         platform=acc["platform"],
-        server=acc["instance"],
+        server=acc["server"],
         followers=acc["followers"] or 0,
         bot=bool(acc["bot"]),
         first_seen=first,

@@ -40,7 +40,7 @@ def get_cursor(engine: Engine, stream: Stream) -> Cursor:
                 cursors_t.c.newest_id, cursors_t.c.backfill_max_id, cursors_t.c.backfill_done
             ).where(
                 cursors_t.c.platform == stream.platform,
-                cursors_t.c.instance == stream.server,
+                cursors_t.c.server == stream.server,
                 cursors_t.c.tag == stream.name,
             )
         ).first()
@@ -57,7 +57,7 @@ def _save_cursor(conn: Connection, stream: Stream, page: Page, now: datetime) ->
         values["backfill_done"] = True
     ins = dialect_insert(conn, cursors_t).values(
         platform=stream.platform,
-        instance=stream.server,
+        server=stream.server,
         tag=stream.name,
         newest_id=page.cursor,
         backfill_max_id=page.backfill,
@@ -66,7 +66,7 @@ def _save_cursor(conn: Connection, stream: Stream, page: Page, now: datetime) ->
     )
     conn.execute(
         ins.on_conflict_do_update(
-            index_elements=[cursors_t.c.platform, cursors_t.c.instance, cursors_t.c.tag],
+            index_elements=[cursors_t.c.platform, cursors_t.c.server, cursors_t.c.tag],
             set_=values,
         )
     )
@@ -75,8 +75,8 @@ def _save_cursor(conn: Connection, stream: Stream, page: Page, now: datetime) ->
 class StreamSink:
     """Stores each page, its raw payload and the stream cursor in one transaction.
 
-    Tagged posts are put on the conversation watch list (under ``watch_key``) in the same
-    transaction.  A sink without a stream (revisits) stores pages and moves no cursor.
+    With ``watch``, tagged posts are put on the conversation watch list of this server in the
+    same transaction.  A sink without a stream (revisits) stores pages and moves no cursor.
     """
 
     def __init__(
@@ -87,14 +87,14 @@ class StreamSink:
         clock: Callable[[], datetime],
         *,
         stream: Stream | None = None,
-        watch_key: str | None = None,
+        watch: bool = False,
     ) -> None:
         self.engine = engine
         self.platform = platform
         self.server = server
         self.clock = clock
         self.stream = stream
-        self.watch_key = watch_key
+        self.watch = watch
         self.totals = StoredPage()
 
     def __call__(self, page: Page) -> StoredPage:
@@ -110,9 +110,9 @@ class StreamSink:
                     body=page.raw,
                     now=now,
                 )
-            if self.watch_key is not None:
+            if self.watch:
                 tagged = [p for p in page.batch.posts if p.tagged]
-                add_watch(conn, self.watch_key, tagged, now)
+                add_watch(conn, self.server, tagged, now)
             if self.stream is not None:
                 _save_cursor(conn, self.stream, page, now)
         self.totals = self.totals + stored
@@ -126,21 +126,24 @@ class StreamSink:
             _save_cursor(conn, self.stream, Page(Batch(), b"", "", cursor=cursor), self.clock())
 
 
-def add_watch(conn: Connection, watch_key: str, posts: Sequence[Post], now: datetime) -> None:
-    """Watch these tagged posts' conversations (first check: now).
+def add_watch(conn: Connection, server: str, posts: Sequence[Post], now: datetime) -> None:
+    """Watch these tagged posts' conversations on ``server`` (first check: now).
 
-    A Mastodon server watches the posts it serves (their ``source`` is its host); X and
-    Bluesky watch every tagged post under the platform's key.
+    A Mastodon server watches the posts it serves (their ``source`` is its host: their local
+    ids are its own); X and Bluesky watch every tagged post.
     """
     if not posts:
         return
     ids = post_ids(conn, (p.uri for p in posts))
-    host = server_host(watch_key) if "//" in watch_key else watch_key
-    chosen = sorted((p for p in posts if p.source == host), key=lambda p: ids[p.uri])
+    host = server_host(server)
+    chosen = sorted(
+        (p for p in posts if p.platform != "mastodon" or p.source == host),
+        key=lambda p: ids[p.uri],
+    )
     rows = [
         {
             "post_id": ids[p.uri],
-            "instance": watch_key,
+            "server": server,
             "native_id": p.native_id,
             "created_at": p.created_at,
             "next_check": now,
@@ -154,8 +157,8 @@ def add_watch(conn: Connection, watch_key: str, posts: Sequence[Post], now: date
         conn.execute(dialect_insert(conn, watch_t).on_conflict_do_nothing(), rows)
 
 
-def due_watch(engine: Engine, watch_key: str, now: datetime, limit: int) -> list[WatchedPost]:
-    """Watched posts under ``watch_key`` due for a revisit, oldest schedule first."""
+def due_watch(engine: Engine, server: str, now: datetime, limit: int) -> list[WatchedPost]:
+    """Watched posts of ``server`` due for a revisit, oldest schedule first."""
     w = watch_t.c
     with engine.connect() as conn:
         rows = conn.execute(
@@ -170,7 +173,7 @@ def due_watch(engine: Engine, watch_key: str, now: datetime, limit: int) -> list
             )
             .join(PostRow.__table__, PostRow.id == w.post_id)
             .join(AccountRow.__table__, AccountRow.id == PostRow.author_id)
-            .where(w.instance == watch_key, w.settled.is_(False), w.next_check <= now)
+            .where(w.server == server, w.settled.is_(False), w.next_check <= now)
             .order_by(w.next_check, w.post_id)
             .limit(limit)
         ).all()
@@ -214,7 +217,7 @@ def start_run(engine: Engine, stream: Stream, now: datetime) -> int:
         res = conn.execute(
             runs_t.insert().values(
                 platform=stream.platform,
-                instance=stream.server,
+                server=stream.server,
                 tag=stream.name,
                 started_at=now,
                 status="running",

@@ -26,7 +26,7 @@ def last_runs(engine: Engine) -> dict[tuple[str, str, str], dict[str, Any]]:
     with engine.connect() as conn:
         out: dict[tuple[str, str, str], dict[str, Any]] = {}
         for row in conn.execute(select(runs_t).order_by(runs_t.c.id.desc()).limit(1000)).mappings():
-            key = (row["platform"], row["instance"], row["tag"])
+            key = (row["platform"], row["server"], row["tag"])
             if key not in out:
                 out[key] = {
                     "started_at": row["started_at"].isoformat(),
@@ -47,7 +47,7 @@ def all_cursors(engine: Engine) -> list[dict[str, Any]]:
         rows = (
             conn.execute(
                 select(cursors_t).order_by(
-                    cursors_t.c.platform, cursors_t.c.instance, cursors_t.c.tag
+                    cursors_t.c.platform, cursors_t.c.server, cursors_t.c.tag
                 )
             )
             .mappings()
@@ -78,7 +78,7 @@ def status(engine: Engine) -> dict[str, Any]:
             select(func.min(PostRow.created_at), func.max(PostRow.created_at)).where(PostRow.tagged)
         ).one()
     runs = last_runs(engine)
-    cursors = {(c["platform"], c["instance"], c["tag"]): c for c in all_cursors(engine)}
+    cursors = {(c["platform"], c["server"], c["tag"]): c for c in all_cursors(engine)}
     keys = set(cursors) | {k for k in runs if k[2] != REVISITS}
     streams = []
     for key in sorted(keys):
