@@ -8,9 +8,8 @@ from typing import Any
 import click
 
 from echochamber.cli.context import app, emit_json, out, safe
+from echochamber.collect.registry import platforms
 from echochamber.errors import ConfigError, EchoChamberError
-
-PLATFORMS = ("mastodon", "twitter", "bluesky")  # the registry's names; a test keeps them equal
 
 
 @click.command()
@@ -44,7 +43,7 @@ def init(ctx: click.Context, as_json: bool) -> None:
 @click.option(
     "--source",
     "platform",
-    type=click.Choice(["all", *PLATFORMS]),
+    type=click.Choice(["all", *platforms()]),
     default="all",
     show_default=True,
     help="Which configured platform to collect.",

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
+from typing import TYPE_CHECKING
 
-from echochamber.collect.base import Options, Source
-from echochamber.config import Settings
 from echochamber.models import Platform
+
+if TYPE_CHECKING:  # the registry itself stays cheap to import: the CLI's choices come from it
+    from echochamber.collect.base import Options, Source
+    from echochamber.config import Settings
 
 
 @dataclass(frozen=True)
