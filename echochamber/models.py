@@ -24,6 +24,8 @@ KINDS: tuple[InteractionKind, ...] = ("reply", "mention", "boost", "quote", "fav
 Scope = Literal["mastodon", "twitter", "bluesky", "all"]
 RunStatus = Literal["ok", "partial", "failed"]
 SCOPES: tuple[Scope, ...] = ("mastodon", "twitter", "bluesky", "all")
+REVISITS = "(conversations)"
+"""The stream name under which a source's revisits of settling conversations are recorded."""
 
 
 def _by_init(self: Any) -> tuple[type, tuple[Any, ...]]:

@@ -23,10 +23,9 @@ from echochamber.collect.base import Options, Source
 from echochamber.collect.registry import SOURCES
 from echochamber.config import Settings
 from echochamber.errors import BudgetExhausted, EchoChamberError, SourceError
-from echochamber.models import CollectResult, RunStatus, Stream
+from echochamber.models import REVISITS, CollectResult, RunStatus, Stream
 from echochamber.pipeline.context import JobContext
 from echochamber.store import (
-    REVISITS,
     StreamSink,
     due_watch,
     finish_run,

@@ -10,7 +10,7 @@ The API, by concern:
 * ingest: :func:`store_batch`, :func:`store_raw`, :func:`store_page`,
   :func:`local_posts_of`
 * streams and cursors: :class:`StreamSink`, :func:`get_cursor`, :func:`start_run`,
-  :func:`finish_run`, :data:`REVISITS`
+  :func:`finish_run`
 * watch list: :func:`due_watch`, :func:`mark_checked`
 * snapshots: :func:`save_snapshot`, :func:`load_snapshot`, :func:`previous_roster`,
   :func:`snapshot_weeks`, :func:`history`
@@ -43,7 +43,6 @@ _WHERE = {
     "finish_run": "echochamber.store.streams",
     "due_watch": "echochamber.store.streams",
     "mark_checked": "echochamber.store.streams",
-    "REVISITS": "echochamber.store.streams",
     "save_snapshot": "echochamber.store.snapshots",
     "load_snapshot": "echochamber.store.snapshots",
     "previous_roster": "echochamber.store.snapshots",
@@ -74,7 +73,6 @@ _WHERE = {
 }
 
 __all__ = [
-    "REVISITS",
     "AccountRecord",
     "DeliveryRecord",
     "Engine",
@@ -157,7 +155,6 @@ if TYPE_CHECKING:
         snapshot_weeks,
     )
     from echochamber.store.streams import (
-        REVISITS,
         StreamSink,
         due_watch,
         finish_run,

@@ -28,9 +28,6 @@ cursors_t: Table = CursorRow.__table__  # type: ignore[assignment]
 runs_t: Table = CollectionRunRow.__table__  # type: ignore[assignment]
 watch_t: Table = WatchRow.__table__  # type: ignore[assignment]
 
-REVISITS = "(conversations)"
-"""The stream name under which a source's revisit runs are recorded."""
-
 
 def get_cursor(engine: Engine, stream: Stream) -> Cursor:
     """The stored cursor of ``stream`` (an empty one before its first page)."""

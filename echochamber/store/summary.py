@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, func, select
 
-from echochamber.models import KINDS
+from echochamber.models import KINDS, REVISITS
 from echochamber.store.schema import (
     AccountRow,
     CollectionRunRow,
@@ -15,7 +15,6 @@ from echochamber.store.schema import (
     PostRow,
     RawPayloadRow,
 )
-from echochamber.store.streams import REVISITS
 
 cursors_t: Table = CursorRow.__table__  # type: ignore[assignment]
 runs_t: Table = CollectionRunRow.__table__  # type: ignore[assignment]
