@@ -89,7 +89,6 @@ class MastodonClient:
         self.clock = clock
         self.rng = rng or random.Random()
         self.requests = 0
-        self.retries = 0
         self._paging: deque[float] = deque()
         self._last: requests.Response | None = None
         self.session = requests.Session()
@@ -178,7 +177,6 @@ class MastodonClient:
             except ValueError as exc:  # truncated body that Mastodon.py could not cast
                 last_error = f"malformed response: {exc}"[:200]
             if attempt < self.max_retries:
-                self.retries += 1
                 delay = self._backoff(attempt)
                 log.warning(
                     "%s: %s failed (%s), retry %d in %.1fs",

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select, tuple_
+from sqlalchemy import Connection, Engine, Table, select
 
 from echochamber.store.schema import AccountRow, PostRow, PostSourceRow
 
@@ -77,19 +77,6 @@ def local_posts(
             .where(sources_t.c.server == server, sources_t.c.native_id.in_(part))
         )
         out.update({n: (u, k) for n, u, k in rows})
-    return out
-
-
-def existing_keys(
-    conn: Connection, table: Table, cols: Sequence[str], keys: Sequence[tuple[Any, ...]]
-) -> set[tuple[Any, ...]]:
-    """Which of these composite keys exist already."""
-    out: set[tuple[Any, ...]] = set()
-    columns = [table.c[c] for c in cols]
-    for part in _chunks(list(keys)):
-        out.update(
-            tuple(r) for r in conn.execute(select(*columns).where(tuple_(*columns).in_(part)))
-        )
     return out
 
 
