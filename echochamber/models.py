@@ -198,6 +198,21 @@ class CollectResult:
     skipped: tuple[str, ...] = field(default=())
     status: RunStatus = "ok"
 
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form ``collect --json`` and the demo print."""
+        return {
+            "platform": self.platform,
+            "server": self.server,
+            "stream": self.stream,
+            "status": self.status,
+            "requests": self.requests,
+            "posts_new": self.posts_new,
+            "posts_seen": self.posts_seen,
+            "interactions_new": self.interactions_new,
+            "errors": list(self.errors),
+            "skipped": list(self.skipped),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Page:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -93,21 +92,7 @@ def collect(
         )
     if not results:
         raise ConfigError(f"no configured stream matches --server {server} --tag {tag}")
-    rows: list[dict[str, Any]] = [
-        {
-            "platform": r.platform,
-            "server": r.server,
-            "stream": r.stream,
-            "status": r.status,
-            "requests": r.requests,
-            "posts_new": r.posts_new,
-            "posts_seen": r.posts_seen,
-            "interactions_new": r.interactions_new,
-            "errors": list(r.errors),
-            "skipped": list(r.skipped),
-        }
-        for r in results
-    ]
+    rows = [r.as_dict() for r in results]
     if as_json:
         emit_json({"streams": rows})
     else:

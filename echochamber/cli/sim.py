@@ -137,18 +137,7 @@ def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) 
         "report_eml": str(res.report_eml),
         "subject": res.subject,
         "seconds": round(elapsed, 1),
-        "collected": [
-            {
-                "platform": r.platform,
-                "server": r.server,
-                "stream": r.stream,
-                "status": r.status,
-                "requests": r.requests,
-                "posts_new": r.posts_new,
-                "interactions_new": r.interactions_new,
-            }
-            for r in res.collected
-        ],
+        "collected": [r.as_dict() for r in res.collected],
         "metrics": res.metrics,
     }
     if as_json:

@@ -80,6 +80,29 @@ def _status(errors: Sequence[str], budget_spent: bool, stored: bool) -> RunStatu
     return "failed"
 
 
+def _result(
+    stream: Stream,
+    sink: StreamSink,
+    requests: int,
+    errors: Sequence[str],
+    skipped: Sequence[str],
+    status: RunStatus,
+) -> CollectResult:
+    t = sink.totals
+    return CollectResult(
+        stream.platform,
+        stream.server,
+        stream.name,
+        requests=requests,
+        posts_new=t.posts_new,
+        posts_seen=t.posts_seen,
+        interactions_new=t.interactions_new,
+        errors=tuple(errors),
+        skipped=tuple(skipped),
+        status=status,
+    )
+
+
 @contextmanager
 def _run(ctx: JobContext, stream: Stream) -> Iterator[list[CollectResult]]:
     """Record a run of ``stream``; the body appends its result (a crash records ``failed``)."""
@@ -126,18 +149,15 @@ def collect_stream(ctx: JobContext, source: Source, stream: Stream) -> CollectRe
             except SourceError as exc:
                 errors.append(str(exc))
                 log.error("stream %s failed: %s", stream.label, exc)
-            t = sink.totals
+            stored = bool(sink.totals.posts_new or sink.totals.posts_seen)
             out.append(
-                CollectResult(
-                    stream.platform,
-                    stream.server,
-                    stream.name,
-                    requests=source.requests - start,
-                    posts_new=t.posts_new,
-                    posts_seen=t.posts_seen,
-                    interactions_new=t.interactions_new,
-                    errors=tuple(errors),
-                    status=_status(errors, budget, bool(t.posts_new or t.posts_seen)),
+                _result(
+                    stream,
+                    sink,
+                    source.requests - start,
+                    errors,
+                    (),
+                    _status(errors, budget, stored),
                 )
             )
         return out[0]
@@ -184,20 +204,9 @@ def revisit_source(
                 mark_checked(ctx.engine, watched, ctx.clock(), settle)
                 done += 1
                 ctx.report(f"{server_host(source.server)} conversations", 1)
-            t = sink.totals
+            status = _status(errors, budget, done > 0)
             out.append(
-                CollectResult(
-                    source.platform,
-                    source.server,
-                    REVISITS,
-                    requests=source.requests - start,
-                    posts_new=t.posts_new,
-                    posts_seen=t.posts_seen,
-                    interactions_new=t.interactions_new,
-                    errors=tuple(errors),
-                    skipped=tuple(source.notes()),
-                    status=_status(errors, budget, done > 0),
-                )
+                _result(stream, sink, source.requests - start, errors, source.notes(), status)
             )
         return out[0]
 
