@@ -24,7 +24,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from echochamber.config import Settings, parse_duration
-from echochamber.errors import ConfigError, EchoChamberError
+from echochamber.config.settings import parse_clock, parse_timezone, parse_weekday
+from echochamber.errors import EchoChamberError
 from echochamber.pipeline.collection import collect, revisit
 from echochamber.pipeline.context import JobContext
 from echochamber.pipeline.report import send_weekly_report
@@ -32,7 +33,6 @@ from echochamber.pipeline.snapshot import snapshot_recent
 from echochamber.store import Engine, record_end, record_start, scheduler_jobstore
 
 log = logging.getLogger(__name__)
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Daemon:
@@ -55,7 +55,7 @@ class Daemon:
                     parse_duration(settings.schedule.misfire_grace, "schedule.misfire_grace")
                 ),
             },
-            timezone=_tz(settings.schedule.timezone),
+            timezone=parse_timezone(settings.schedule.timezone, "schedule.timezone"),
         )
         self.jobs: dict[str, Callable[[JobContext], Any]] = {
             "collect": lambda ctx: collect(self.settings, ctx, revisit=False),
@@ -67,12 +67,10 @@ class Daemon:
     # ---------------------------------------------------------------- scheduling
     def schedule(self) -> None:
         s = self.settings.schedule
-        tz = _tz(s.timezone)
-        h, m = _clock(s.snapshot_at, "schedule.snapshot_at")
-        eh, em = _clock(s.email_at, "schedule.email_at")
-        day = s.email_day.strip().lower()[:3]
-        if day not in DAYS:
-            raise ConfigError(f"schedule.email_day: {s.email_day!r} is not a weekday name")
+        tz = parse_timezone(s.timezone, "schedule.timezone")
+        h, m = parse_clock(s.snapshot_at, "schedule.snapshot_at")
+        eh, em = parse_clock(s.email_at, "schedule.email_at")
+        day = parse_weekday(s.email_day, "schedule.email_day")
         triggers = {
             "collect": IntervalTrigger(seconds=parse_duration(s.collect_every), timezone=tz),
             "enrich": IntervalTrigger(seconds=parse_duration(s.enrich_every), timezone=tz),
@@ -189,24 +187,3 @@ def run_job(name: str) -> None:
 
 def _skipped(event: JobExecutionEvent) -> None:
     log.info("job %s still running; this turn skipped", event.job_id)
-
-
-def _tz(name: str) -> Any:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"schedule.timezone: {name!r} is not a time zone like Europe/Berlin"
-        ) from None
-
-
-def _clock(text: str, setting: str) -> tuple[int, int]:
-    try:
-        h, m = (int(x) for x in text.split(":"))
-        if not (0 <= h < 24 and 0 <= m < 60):
-            raise ValueError
-    except ValueError:
-        raise ConfigError(f"{setting}: {text!r} is not a time like 08:00") from None
-    return h, m

@@ -59,7 +59,7 @@ def test_config_show_masks_secrets(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert "SECRET" not in r.stdout and "dbpass" not in r.stdout
-    assert data["mastodon"][0]["token"] == "***"
+    assert data["sources"]["mastodon"][0]["token"] == "***"
     r = run("--config", str(cfg), "config", "show", env={"ECHOCHAMBER_CORE_SIZE": "42"})
     assert "size = 42" in r.stdout
 

@@ -106,7 +106,7 @@ def test_show_masks_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     data = shown(load_settings(f))
     flat = repr(data)
     assert "s3cr3t-token" not in flat and "mailpw" not in flat and ":pw@" not in flat
-    assert data["mastodon"][0]["token"] == "***"
+    assert data["sources"]["mastodon"][0]["token"] == "***"
     assert data["secrets"]["ECHOCHAMBER_SMTP_PASSWORD"] == "***"
 
 
@@ -123,3 +123,67 @@ def test_the_old_instance_key_still_names_a_server(tmp_path: Path) -> None:
     f = tmp_path / "old.toml"
     f.write_text('[[sources.mastodon]]\ninstance = "https://a.example/"\ntags = ["hcsm"]\n')
     assert load_settings(f, env={}).mastodon[0].server == "https://a.example"
+
+
+def test_show_uses_the_files_own_names(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        '[[sources.mastodon]]\nserver = "https://a.b"\ntags=["x"]\n'
+        '[graph.weights]\nfavourite = 0.5\n[report.email]\nsender = "me@a.b"\n',
+    )
+    data = shown(load_settings(f, env={}))
+    assert data["sources"]["mastodon"][0]["server"] == "https://a.b"
+    assert data["graph"]["weights"]["favourite"] == 0.5
+    assert data["report"]["email"]["sender"] == "me@a.b"
+    assert "mastodon" not in data and "source_file" not in data
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[report]\ntitle = "a\\nb"\n', "report.title: must be one line"),
+        ('[report.email]\nsender = "a@b\\r\\nBcc: x@y"\n', "report.email.sender"),
+        ('[report.email]\nrecipients = ["a@b, c@d"]\n', "report.email.recipients"),
+        ('[report.email]\nsecurity = "none"\nusername = "me"\n', "allow_plaintext_auth"),
+        ('[schedule]\ntimezone = "Mars/Olympus"\n', "schedule.timezone"),
+        ('[schedule]\nemail_at = "25:00"\n', "schedule.email_at"),
+        ('[schedule]\nemail_day = "someday"\n', "schedule.email_day"),
+    ],
+)
+def test_what_the_daemon_would_reject_is_rejected_on_load(
+    tmp_path: Path, text: str, needle: str
+) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        load_settings(write(tmp_path, text), env={})
+
+
+def test_plaintext_auth_needs_an_explicit_yes(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        '[report.email]\nsecurity = "none"\nusername = "me"\nallow_plaintext_auth = true\n',
+    )
+    assert load_settings(f, env={}).report.email.allow_plaintext_auth
+
+
+def test_a_config_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
+    f = tmp_path / "latin1.toml"
+    f.write_bytes('[report]\n# caf\xe9\ntitle = "x"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin1.toml:2: not UTF-8"):
+        load_settings(f, env={})
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b'\xef\xbb\xbf[report]\ntitle = "x"\n')
+    assert load_settings(bom, env={}).report.title == "x"
+
+
+def test_a_misspelled_variable_is_reported() -> None:
+    from echochamber.config import Settings, unknown_environment
+
+    env = {
+        "ECHOCHAMBER_CORE_SIZ": "50",
+        "ECHOCHAMBER_CORE_SIZE": "50",
+        "ECHOCHAMBER_TEST_PG_URL": "x",
+        "ECHOCHAMBER_SMTP_PASSWORD": "x",
+        "PATH": "/bin",
+    }
+    [line] = unknown_environment(Settings(), env)
+    assert "ECHOCHAMBER_CORE_SIZ is not a setting" in line and "ECHOCHAMBER_CORE_SIZE?" in line

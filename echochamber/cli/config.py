@@ -28,6 +28,10 @@ def show(ctx: click.Context, as_json: bool) -> None:
     _print(data, "")
 
 
+def _scalar(v: object) -> str:
+    return repr(list(v)) if isinstance(v, list | tuple) else repr(v)
+
+
 def _print(data: object, prefix: str) -> None:
     if isinstance(data, dict):
         for k, v in data.items():

@@ -38,9 +38,11 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            from echochamber.config import load_settings
+            from echochamber.config import load_settings, unknown_environment
 
             self._settings = load_settings(self.config_path, overrides={"store.url": self.db_url})
+            for line in unknown_environment(self._settings, os.environ):
+                click.echo(f"echochamber: warning: {line}", err=True)
         return self._settings
 
     def engine(self, *, check: bool = True) -> Engine:

@@ -5,7 +5,7 @@ holds a token (``token_env``), never the token.  :mod:`~echochamber.config.setti
 sections; :mod:`~echochamber.config.loading` reads, merges and checks them.
 """
 
-from echochamber.config.loading import find_config, load_settings, shown
+from echochamber.config.loading import find_config, load_settings, shown, unknown_environment
 from echochamber.config.settings import (
     SECRET_ENV,
     BlueskySource,
@@ -43,4 +43,5 @@ __all__ = [
     "mask_url",
     "parse_duration",
     "shown",
+    "unknown_environment",
 ]

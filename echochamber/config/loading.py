@@ -33,7 +33,10 @@ from echochamber.config.settings import (
     StoreSettings,
     TwitterSource,
     mask_url,
+    parse_clock,
     parse_duration,
+    parse_timezone,
+    parse_weekday,
 )
 from echochamber.errors import ConfigError
 from echochamber.text import normalize_tag
@@ -211,7 +214,12 @@ def load_settings(
     raw: dict[str, Any] = {}
     if file is not None:
         try:
-            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+            raw = tomllib.loads(file.read_bytes().decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            line = file.read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(
+                f"{file}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{file}: not valid TOML: {exc}") from None
         except OSError as exc:
@@ -293,17 +301,105 @@ def _validate(s: Settings) -> None:
         )
     for name in ("collect_every", "enrich_every", "misfire_grace"):
         parse_duration(getattr(s.schedule, name), f"schedule.{name}")
+    parse_timezone(s.schedule.timezone, "schedule.timezone")
+    parse_clock(s.schedule.snapshot_at, "schedule.snapshot_at")
+    parse_clock(s.schedule.email_at, "schedule.email_at")
+    parse_weekday(s.schedule.email_day, "schedule.email_day")
+    email = s.report.email
+    for name, value in (("report.title", s.report.title), ("report.email.sender", email.sender)):
+        if any(ch in value for ch in "\r\n\x00"):
+            raise ConfigError(f"{name}: must be one line (it goes into a mail header)")
+    for addr in email.recipients:
+        if any(ch in addr for ch in "\r\n\x00,") or "@" not in addr:
+            raise ConfigError(f"report.email.recipients: {addr!r} is not one mail address")
+    if email.security == "none" and email.username and not email.allow_plaintext_auth:
+        raise ConfigError(
+            'report.email: security = "none" would send the password in clear; use starttls '
+            "or ssl, or set allow_plaintext_auth = true for a server on this machine"
+        )
 
 
 def shown(settings: Settings) -> dict[str, Any]:
-    """The effective settings as plain data, secrets masked (``config show``)."""
+    """The effective settings in the file's own layout and names, secrets masked.
+
+    ``config show`` prints this: ``[[sources.mastodon]]`` tables under ``sources``, the kind
+    weights under ``graph.weights``, the email under ``report.email``; tokens and passwords
+    appear only as ``***`` (set) or ``None``.
+    """
     data = asdict(settings)
-    data["store"]["url"] = mask_url(settings.store.url)
+
+    def dated(d: dict[str, Any] | None) -> dict[str, Any] | None:
+        if d is not None and d.get("since"):
+            d["since"] = d["since"].isoformat()
+        return d
+
+    mastodon = []
     for src, raw in zip(settings.mastodon, data["mastodon"], strict=True):
-        raw["since"] = src.since.isoformat() if src.since else None
+        raw = dated(raw) or {}
         raw["token"] = "***" if src.token else None
-    for name in ("twitter", "bluesky"):
-        if data[name] and data[name].get("since"):
-            data[name]["since"] = data[name]["since"].isoformat()
-    data["secrets"] = {var: ("***" if os.environ.get(var) else None) for var in SECRET_ENV.values()}
-    return data
+        mastodon.append(raw)
+    return {
+        "store": {"url": mask_url(settings.store.url)},
+        "collect": data["collect"],
+        "sources": {
+            "mastodon": mastodon,
+            "twitter": dated(data["twitter"]),
+            "bluesky": dated(data["bluesky"]),
+        },
+        "core": data["core"],
+        "graph": {"weights": data["graph"]},
+        "metrics": data["metrics"],
+        "schedule": data["schedule"],
+        "report": data["report"],
+        "identities": [list(group) for group in settings.identities],
+        "secrets": {var: ("***" if os.environ.get(var) else None) for var in SECRET_ENV.values()},
+    }
+
+
+def _env_names(cls: type, where: str) -> set[str]:
+    names: set[str] = set()
+    hints = get_type_hints(cls)
+    for f in fields(cls):
+        typ = hints[f.name]
+        if isinstance(typ, type) and hasattr(typ, "__dataclass_fields__"):
+            names |= _env_names(typ, f"{where}.{f.name}")
+        else:
+            names.add(ENV_PREFIX + f"{where}.{f.name}".upper().replace(".", "_"))
+    return names
+
+
+def unknown_environment(settings: Settings, env: Mapping[str, str]) -> list[str]:
+    """One line for each ``ECHOCHAMBER_*`` variable that names no setting and no secret.
+
+    A misspelled override is otherwise silently ignored.  Variables a source names for its
+    token, ``ECHOCHAMBER_CONFIG`` and the test suite's ``ECHOCHAMBER_TEST_*`` are known.
+    """
+    import difflib
+
+    known = {ENV_PREFIX + "CONFIG", *SECRET_ENV.values()}
+    for cls, where in (
+        (StoreSettings, "store"),
+        (CollectSettings, "collect"),
+        (CoreSettings, "core"),
+        (GraphSettings, "graph.weights"),
+        (MetricsSettings, "metrics"),
+        (ScheduleSettings, "schedule"),
+        (ReportSettings, "report"),
+        (TwitterSource, "sources.twitter"),
+        (BlueskySource, "sources.bluesky"),
+    ):
+        known |= _env_names(cls, where)
+    known |= {m.token_env for m in settings.mastodon if m.token_env}
+    for src in (settings.twitter, settings.bluesky):
+        if src is not None:
+            known |= {v for k, v in vars(src).items() if k.endswith("_env") and v}
+    out = []
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or name in known:
+            continue
+        if name.startswith(ENV_PREFIX + "TEST_"):
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        out.append(f"{name} is not a setting and is ignored{hint}")
+    return out

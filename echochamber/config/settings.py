@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 from pathlib import Path
 
 from echochamber.errors import ConfigError
@@ -141,6 +141,7 @@ class EmailSettings:
     sender: str = "echochamber@localhost"
     recipients: tuple[str, ...] = ()
     timeout: float = 30.0
+    allow_plaintext_auth: bool = False  # security = "none" with a username sends it in clear
 
     @property
     def password(self) -> str | None:
@@ -194,3 +195,45 @@ def mask_url(url: str) -> str:
     'postgresql+psycopg://u:***@db/x'
     """
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_clock(text: str, setting: str) -> tuple[int, int]:
+    """``"08:00"`` -> ``(8, 0)``; a :class:`ConfigError` naming ``setting`` otherwise.
+
+    >>> parse_clock("08:05", "schedule.email_at")
+    (8, 5)
+    """
+    try:
+        h, m = (int(x) for x in text.split(":"))
+        if not (0 <= h < 24 and 0 <= m < 60):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{setting}: {text!r} is not a time like 08:00") from None
+    return h, m
+
+
+def parse_timezone(name: str, setting: str) -> tzinfo:
+    """An IANA time zone (``zoneinfo.ZoneInfo``); a :class:`ConfigError` otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{setting}: {name!r} is not a time zone like Europe/Berlin") from None
+
+
+def parse_weekday(text: str, setting: str) -> str:
+    """``"Monday"`` or ``"mon"`` -> ``"mon"``; a :class:`ConfigError` for anything else.
+
+    >>> parse_weekday("Sunday", "schedule.email_day")
+    'sun'
+    """
+    full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    names = {d: d for d in WEEKDAYS} | {f: f[:3] for f in full}
+    day = names.get(text.strip().lower())
+    if day is None:
+        raise ConfigError(f"{setting}: {text!r} is not a weekday name")
+    return day
