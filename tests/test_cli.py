@@ -129,3 +129,22 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     engine.dispose()
     share = out["metrics"]["outside_share"]
     assert f"{100 * share:.1f}%" in html
+
+
+def test_a_read_only_store_is_one_line_and_loses_nothing(tmp_path: Path) -> None:
+    """A write refused by the database is an error of the tree: no SQL, no parameters."""
+    db = tmp_path / "e.db"
+    url = f"sqlite:///{db}"
+    assert run("--db", url, "init").returncode == 0
+    small = ["--weeks", "2", "--periphery", "50", "--posts-per-week", "20", "--core", "10"]
+    assert run("--db", url, "simulate", *small).returncode == 0
+    before = db.read_bytes()
+    ro = f"sqlite:///file:{db}?mode=ro&uri=true"
+    assert run("--db", ro, "status").returncode == 0  # reading works
+    r = run("--db", ro, "metrics", "compute", "--missing")
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.strip() == (
+        "echochamber: error: the store is read-only: attempt to write a readonly database"
+    )
+    assert "INSERT" not in r.stderr and "Traceback" not in r.stderr
+    assert db.read_bytes() == before

@@ -32,6 +32,27 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def database_error(orig: BaseException, where: str = "") -> StoreError:
+    """A database driver's error as one line of the exception tree: no SQL, no parameters.
+
+    >>> str(database_error(ValueError("attempt to write a readonly database\nmore")))
+    'the store is read-only: attempt to write a readonly database'
+    """
+    text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    text = text[:300]
+    low = text.lower()
+    if "readonly" in low or "read-only" in low or "read only" in low:
+        return StoreError(f"the store{where} is read-only: {text}")
+    if "database is locked" in low:
+        return StoreError(f"the store{where} is locked by another process: {text}")
+    return StoreError(f"database error{where}: {type(orig).__name__}: {text}")
+
+
+def _translate(context: Any) -> StoreError:
+    """SQLAlchemy's ``handle_error`` hook: every database error becomes a StoreError."""
+    return database_error(context.original_exception)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` (``sqlite:///file.db`` or ``postgresql+psycopg://...``)."""
     if url.startswith("postgresql://"):
@@ -54,6 +75,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             engine = create_engine(url, pool_pre_ping=True, **kwargs)
     except (ArgumentError, ImportError) as exc:
         raise StoreError(f"store.url {mask_url(url)}: {exc}") from None
+    event.listen(engine, "handle_error", _translate)
     return engine
 
 
@@ -85,6 +107,8 @@ def current_revision(engine: Engine) -> str | None:
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     except OperationalError as exc:
         raise StoreError(f"cannot open the store {mask_url(str(engine.url))}: {exc.orig}") from None
+    except StoreError as exc:
+        raise StoreError(f"cannot open the store {mask_url(str(engine.url))}: {exc}") from None
     return None if row is None else str(row[0])
 
 
