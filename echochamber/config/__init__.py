@@ -5,7 +5,8 @@ holds a token (``token_env``), never the token.  :mod:`~echochamber.config.setti
 sections; :mod:`~echochamber.config.loading` reads, merges and checks them.
 """
 
-from echochamber.config.loading import find_config, load_settings, shown, unknown_environment
+from echochamber.config.loading import find_config, load_settings
+from echochamber.config.review import shown, unknown_environment
 from echochamber.config.settings import (
     SECRET_ENV,
     BlueskySource,

@@ -35,7 +35,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def database_error(orig: BaseException, where: str = "") -> StoreError:
     """A database driver's error as one line of the exception tree: no SQL, no parameters.
 
-    >>> str(database_error(ValueError("attempt to write a readonly database\nmore")))
+    >>> str(database_error(ValueError("attempt to write a readonly database")))
     'the store is read-only: attempt to write a readonly database'
     """
     text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
