@@ -181,8 +181,11 @@ def import_(
                     "posts_new": res.posts_new,
                     "posts_seen": res.posts_seen,
                     "interactions_new": res.interactions_new,
+                    "stopped": res.stopped,
                 }
             )
+            if res.stopped:
+                click.echo(f"{safe(res.stopped)}", err=True)
     if as_json:
         emit_json({"files": summaries})
     else:
@@ -192,5 +195,5 @@ def import_(
                 f"imported, {s['skipped']} skipped; {s['posts_new']} new posts, "
                 f"{s['interactions_new']} new interactions"
             )
-    if any(s["skipped"] for s in summaries):
+    if any(s["skipped"] or s["stopped"] for s in summaries):
         ctx.exit(1)

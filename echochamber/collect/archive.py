@@ -81,9 +81,13 @@ def sniff(obj: Any) -> str | None:
 
 def detect_format(path: str | Path, probe_lines: int = 20) -> str:
     """Detect the archive format from the first parseable records."""
+    if _is_array(path):
+        items = orjson.loads(_array_lines(path).split(b"\n", 1)[0] or b"null")
+        if fmt := sniff(items):
+            return fmt
     with _open(path) as fh:
         for _, line in zip(range(probe_lines), fh, strict=False):
-            line = line.strip()
+            line = line.removeprefix(BOM).strip()
             if not line:
                 continue
             try:
@@ -124,12 +128,61 @@ def _normaliser(fmt: str) -> Normaliser:
     raise ImportFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
+BOM = b"\xef\xbb\xbf"
+READ_BYTES = 1 << 16
+
+
+def _is_array(path: str | Path) -> bool:
+    """Does the file hold one JSON array (statuses saved from an API) rather than lines?"""
+    with _open(path) as fh:
+        head = fh.read(64).removeprefix(BOM).lstrip()
+    return head.startswith(b"[")
+
+
+def _array_lines(path: str | Path) -> bytes:
+    """A JSON array file as JSON lines, one item a line (line N is the array's N-th item)."""
+    with _open(path) as fh:
+        data = fh.read().removeprefix(BOM)
+    try:
+        items = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ImportFormatError(f"not a valid JSON array ({exc})", path=str(path)) from None
+    return b"\n".join(orjson.dumps(item) for item in items) + b"\n"
+
+
 def _blocks(path: str | Path, block_bytes: int) -> Iterator[tuple[bytes, int]]:
-    """``(block, number of its first line)``: blocks of whole lines, about ``block_bytes``."""
+    """``(block, number of its first line)``: blocks of whole lines, about ``block_bytes``.
+
+    A UTF-8 byte-order mark is dropped; a JSON array becomes one item a line.  A compressed
+    file that ends early yields every whole line before the break, then raises an
+    :class:`ImportFormatError` naming the line where it stopped.
+    """
+    if _is_array(path):
+        yield _array_lines(path), 1
+        return
     with _open(path) as fh:
         line_no = 1
         rest = b""
-        while data := fh.read(block_bytes):
+        first = True
+        broken: BaseException | None = None
+        while broken is None:
+            parts: list[bytes] = []
+            size = 0
+            while size < block_bytes:  # small reads: a break loses at most one of them
+                try:
+                    part = fh.read(min(READ_BYTES, block_bytes - size))
+                except (EOFError, OSError, zlib.error) as exc:
+                    broken = exc
+                    break
+                if not part:
+                    break
+                parts.append(part)
+                size += len(part)
+            data = b"".join(parts)
+            if not data:
+                break
+            if first:
+                data, first = data.removeprefix(BOM), False
             data = rest + data if rest else data
             cut = data.rfind(b"\n") + 1
             if cut == 0:  # one line longer than a block: read on
@@ -138,6 +191,12 @@ def _blocks(path: str | Path, block_bytes: int) -> Iterator[tuple[bytes, int]]:
             block, rest = data[:cut], data[cut:]
             yield block, line_no
             line_no += block.count(b"\n")
+        if broken is not None:
+            raise ImportFormatError(
+                f"the file ends early ({broken}); the {line_no - 1} lines before are imported",
+                path=str(path),
+                line=line_no,
+            )
         if rest:
             yield rest, line_no
 
@@ -262,13 +321,15 @@ def iter_archive(
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     pending: deque[tuple[Future[list[Chunk]], int]] = deque()
     try:
-        for block, first in _blocks(path, block_bytes):
-            job = pool.submit(parse_block, block, first, fmt, tracked, server, chunk_records)
-            pending.append((job, len(block)))
-            if len(pending) > workers:
+        try:
+            for block, first in _blocks(path, block_bytes):
+                job = pool.submit(parse_block, block, first, fmt, tracked, server, chunk_records)
+                pending.append((job, len(block)))
+                if len(pending) > workers:
+                    read = yield from _finish(pending.popleft(), read, path)
+        finally:  # the blocks read before a break are still parsed and stored
+            while pending:
                 read = yield from _finish(pending.popleft(), read, path)
-        while pending:
-            read = yield from _finish(pending.popleft(), read, path)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
