@@ -148,3 +148,22 @@ def test_a_read_only_store_is_one_line_and_loses_nothing(tmp_path: Path) -> None
     )
     assert "INSERT" not in r.stderr and "Traceback" not in r.stderr
     assert db.read_bytes() == before
+
+
+def test_empty_history_and_missing_folders_are_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'e.db'}"
+    assert run("--db", url, "init").returncode == 0
+    r = run("--db", url, "metrics", "history")
+    assert r.returncode == 0 and "No snapshots yet" in r.stdout and r.stderr == ""
+    small = ["--weeks", "2", "--periphery", "50", "--posts-per-week", "20", "--core", "10"]
+    assert run("--db", url, "simulate", *small).returncode == 0
+    missing = tmp_path / "no" / "such"
+    for args in (
+        ["report", "preview", "-o", str(missing / "week.html")],
+        ["graph", "export", "--format", "csv", "-o", str(missing / "g.csv")],
+    ):
+        r = run("--db", url, *args)
+        assert r.returncode == 1, args
+        assert r.stderr.count("\n") == 1 and f"the folder {missing} does not exist" in r.stderr
+        assert "Traceback" not in r.stderr
+    assert not missing.exists()

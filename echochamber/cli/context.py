@@ -6,9 +6,12 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from echochamber.errors import EchoChamberError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -87,6 +90,17 @@ class AppContext:
 
             bar.add_task(description, total=None)
             yield advance
+
+
+def output_file(path: str) -> Path:
+    """Where a command will write: checked before the work, so a typo costs nothing."""
+    out_path = Path(path)
+    parent = out_path.expanduser().resolve().parent
+    if not parent.is_dir():
+        raise EchoChamberError(f"{path}: the folder {parent} does not exist; create it first")
+    if out_path.is_dir():
+        raise EchoChamberError(f"{path}: is a folder; give a file name")
+    return out_path
 
 
 def emit_json(data: Any) -> None:

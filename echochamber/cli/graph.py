@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from echochamber.cli.context import app, emit_json, out, safe
+from echochamber.cli.context import app, emit_json, out, output_file, safe
 from echochamber.cli.windows import resolve_window, window_options
 from echochamber.errors import NotFound
 
@@ -279,8 +279,9 @@ def export(
     """Write the window's graph (Gephi: gexf) with is_core, hop, community and activity."""
     from echochamber.pipeline.queries import export_graph
 
+    target = output_file(output)
     a = app(ctx)
     engine = a.engine()
     window = resolve_window(engine, week, start, end, scope)
-    n, m = export_graph(engine, a.settings, window, scope, fmt_, output)
+    n, m = export_graph(engine, a.settings, window, scope, fmt_, str(target))
     click.echo(f"wrote {output}: {n} accounts, {m} ties ({window.label}, {scope})", err=True)

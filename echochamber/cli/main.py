@@ -110,3 +110,9 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("echochamber: interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # the file system or the network said no: one line, as errors are
+        if verbose:
+            logging.getLogger("echochamber").exception("error")
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"echochamber: error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(1)

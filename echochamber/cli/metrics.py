@@ -123,7 +123,7 @@ def history_cmd(ctx: click.Context, weeks: int, scope: str, as_json: bool, as_cs
         }
         for s in snaps
     ]
-    for prev, cur in zip([None, *rows[:-1]], rows, strict=True):
+    for prev, cur in zip([None, *rows], rows, strict=False):
         cur["change"] = {
             k: (change(k, cur["metrics"].get(k), prev["metrics"].get(k)) if prev else None)
             for k in HEADLINE

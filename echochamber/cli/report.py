@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from echochamber.cli.context import app, emit_json, out
+from echochamber.cli.context import app, emit_json, out, output_file
 from echochamber.cli.windows import parse_week
 
 
@@ -31,12 +29,13 @@ def preview(ctx: click.Context, week: str | None, output: str) -> None:
     from echochamber.pipeline.report import build, closed_week
     from echochamber.report.email import write_preview
 
+    target = output_file(output)
     a = app(ctx)
     now = utcnow()
     window = parse_week(week) if week else closed_week(now)
     recipients = tuple(a.settings.report.email.recipients) or ("preview@localhost",)
     msg = build(a.engine(), a.settings, window, now, recipients)
-    write_preview(msg, Path(output))
+    write_preview(msg, target)
     click.echo(f"wrote {output} ({window.label}): {msg['Subject']}", err=True)
 
 
