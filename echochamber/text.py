@@ -14,7 +14,12 @@ from echochamber.errors import ImportFormatError
 _INVISIBLE = re.compile(r'<span class="invisible">[^<]*</span>', re.I)
 _BREAKS = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</?(?:div|li|blockquote)[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]*>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls (but tab and newline), zero-width space and direction marks, bidi embeddings,
+# overrides and isolates.  Zero-width (non-)joiners U+200C/U+200D stay: emoji sequences and
+# Persian or Indic words need them.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 def html_to_text(html: str | None) -> str:
@@ -38,15 +43,33 @@ def html_to_text(html: str | None) -> str:
 
 
 def clean_text(text: str | None) -> str:
-    """Strip control and bidi-override characters; keep newlines and tabs.
+    """Strip control and bidi-override characters; keep newlines, tabs and joiners.
 
     >>> clean_text("a\\x1b[31mb\\u202ec")
     'a[31mbc'
+    >>> clean_text("\\U0001f469\\u200d\\U0001f4bb")  # woman technologist: the ZWJ stays
+    '\\U0001f469\\u200d\\U0001f4bb'
     """
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text)
     return _CONTROL.sub("", text).strip()
+
+
+def display_name(text: str | None, limit: int = 60) -> str:
+    """A handle or name as every output shows it: one clean line, at most ``limit`` characters.
+
+    Control and bidi-override characters go (an RTL override cannot spoof a handle); line
+    breaks become spaces; a longer text ends with an ellipsis.  Escaping for HTML is the
+    template's job, after this.
+
+    >>> display_name("evil\\u202egnp.exe")
+    'evilgnp.exe'
+    >>> display_name("a" * 10, limit=5)
+    'aaaa…'
+    """
+    one = " ".join(clean_text(text).split())
+    return one if len(one) <= limit else one[: limit - 1] + "…"
 
 
 def normalize_tag(tag: str) -> str:
