@@ -30,7 +30,14 @@ from echochamber.pipeline.collection import collect, revisit
 from echochamber.pipeline.context import JobContext
 from echochamber.pipeline.report import send_weekly_report
 from echochamber.pipeline.snapshot import snapshot_recent
-from echochamber.store import Engine, record_end, record_start, scheduler_jobstore
+from echochamber.store import (
+    Engine,
+    database_error,
+    is_database_error,
+    record_end,
+    record_start,
+    scheduler_jobstore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +114,9 @@ class Daemon:
             self._failed(name, str(exc), started)
             return
         except Exception as exc:  # a bug must not stop the scheduler either
+            if is_database_error(exc):  # one line: no SQL, no parameters in the log
+                self._failed(name, str(database_error(getattr(exc, "orig", None) or exc)), started)
+                return
             log.exception("job %s crashed", name, extra={"job": name})
             self._failed(name, f"{type(exc).__name__}: {exc}", started)
             return

@@ -116,3 +116,13 @@ def main(argv: list[str] | None = None) -> Any:
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"echochamber: error: {where}{exc.strerror or exc}", err=True)
         sys.exit(1)
+    except Exception as exc:
+        from echochamber.store import database_error, is_database_error
+
+        if not is_database_error(exc):
+            raise
+        if verbose:
+            logging.getLogger("echochamber").exception("error")
+        orig = getattr(exc, "orig", None) or exc
+        click.echo(f"echochamber: error: {database_error(orig)}", err=True)
+        sys.exit(1)

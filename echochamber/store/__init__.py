@@ -6,7 +6,8 @@ first use (PEP 562), so importing the package costs nothing until a command need
 
 The API, by concern:
 
-* engine and schema: :func:`make_engine`, :func:`init_db`, :func:`require_schema`
+* engine and schema: :func:`make_engine`, :func:`init_db`, :func:`require_schema`;
+  errors: :func:`is_database_error`, :func:`database_error` (one line, no SQL)
 * ingest: :func:`store_batch`, :func:`store_raw`, :func:`store_page`,
   :func:`local_posts_of`
 * streams and cursors: :class:`StreamSink`, :func:`get_cursor`, :func:`start_run`,
@@ -33,6 +34,8 @@ _WHERE = {
     "make_engine": "echochamber.store.engine",
     "init_db": "echochamber.store.engine",
     "require_schema": "echochamber.store.engine",
+    "database_error": "echochamber.store.engine",
+    "is_database_error": "echochamber.store.engine",
     "store_batch": "echochamber.store.ingest",
     "store_raw": "echochamber.store.raw",
     "store_page": "echochamber.store.raw",
@@ -84,6 +87,7 @@ __all__ = [
     "account_record",
     "begin_delivery",
     "conversation_rows",
+    "database_error",
     "deliveries",
     "due_watch",
     "finish_run",
@@ -92,6 +96,7 @@ __all__ = [
     "graph_reader",
     "history",
     "init_db",
+    "is_database_error",
     "is_whole_weeks",
     "job_lock",
     "job_status",
@@ -126,7 +131,13 @@ if TYPE_CHECKING:
         get_delivery,
         mark_delivery,
     )
-    from echochamber.store.engine import init_db, make_engine, require_schema
+    from echochamber.store.engine import (
+        database_error,
+        init_db,
+        is_database_error,
+        make_engine,
+        require_schema,
+    )
     from echochamber.store.graphdata import ThreadPost
     from echochamber.store.ingest import store_batch
     from echochamber.store.jobs import job_status, record_end, record_start, scheduler_jobstore

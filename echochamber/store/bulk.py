@@ -18,9 +18,9 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
-from echochamber.store.engine import database_error
 from echochamber.store.schema import UTCDateTime
 
 Processor = Callable[[Any], Any]
@@ -141,6 +141,8 @@ def executemany(
     try:
         cursor.executemany(prepared.sql, params)
     except dbapi.Error as exc:  # the same exception SQLAlchemy's own path raises
-        raise database_error(exc) from exc
+        raise DBAPIError.instance(
+            prepared.sql, None, exc, dbapi.Error, dialect=conn.dialect
+        ) from exc
     finally:
         cursor.close()

@@ -32,8 +32,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def is_database_error(exc: BaseException) -> bool:
+    """Was ``exc`` raised by SQLAlchemy or a database driver (not by echochamber)?"""
+    return type(exc).__module__.split(".")[0] in ("sqlalchemy", "psycopg", "sqlite3")
+
+
 def database_error(orig: BaseException, where: str = "") -> StoreError:
     """A database driver's error as one line of the exception tree: no SQL, no parameters.
+
+    The command line and the daemon turn SQLAlchemy's errors into this at their boundary
+    (third-party code sharing the engine, such as the scheduler's job store, still sees
+    SQLAlchemy's own exceptions).
 
     >>> str(database_error(ValueError("attempt to write a readonly database")))
     'the store is read-only: attempt to write a readonly database'
@@ -46,11 +55,6 @@ def database_error(orig: BaseException, where: str = "") -> StoreError:
     if "database is locked" in low:
         return StoreError(f"the store{where} is locked by another process: {text}")
     return StoreError(f"database error{where}: {type(orig).__name__}: {text}")
-
-
-def _translate(context: Any) -> StoreError:
-    """SQLAlchemy's ``handle_error`` hook: every database error becomes a StoreError."""
-    return database_error(context.original_exception)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -75,7 +79,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             engine = create_engine(url, pool_pre_ping=True, **kwargs)
     except (ArgumentError, ImportError) as exc:
         raise StoreError(f"store.url {mask_url(url)}: {exc}") from None
-    event.listen(engine, "handle_error", _translate)
     return engine
 
 
