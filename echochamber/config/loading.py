@@ -293,6 +293,14 @@ def _validate(s: Settings) -> None:
         )
     for name in ("collect_every", "enrich_every", "misfire_grace"):
         parse_duration(getattr(s.schedule, name), f"schedule.{name}")
+    c = s.collect
+    if c.contact_url and not re.match(r"^(https?://|mailto:)\S+$", c.contact_url):
+        raise ConfigError(
+            f"collect.contact_url: {c.contact_url!r} is not a URL like https://example.org/about"
+        )
+    for name in ("per_server_requests", "revisit_workers", "breaker_failures"):
+        if getattr(c, name) < 1:
+            raise ConfigError(f"collect.{name}: must be at least 1")
 
 
 def shown(settings: Settings) -> dict[str, Any]:

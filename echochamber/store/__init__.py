@@ -19,6 +19,8 @@ The API, by concern:
 * graph reads: :func:`graph_reader` (:class:`GraphReader`), :func:`is_whole_weeks`,
   :func:`weeks_with_data`,
   :func:`post_by_ref`, :func:`account_id`, :func:`account_record`, :func:`conversation_rows`
+* fediverse: :func:`completeness`, :func:`load_servers`, :func:`save_servers`,
+  :func:`failing_servers`
 * status and jobs: :func:`status`, :func:`job_status`, :func:`record_start`,
   :func:`record_end`, :func:`scheduler_jobstore`, :func:`job_lock`
 """
@@ -66,6 +68,10 @@ _WHERE = {
     "conversation_rows": "echochamber.store.lookups",
     "ThreadRows": "echochamber.store.lookups",
     "status": "echochamber.store.summary",
+    "completeness": "echochamber.store.fediverse",
+    "load_servers": "echochamber.store.fediverse",
+    "save_servers": "echochamber.store.fediverse",
+    "failing_servers": "echochamber.store.fediverse",
     "job_status": "echochamber.store.jobs",
     "record_start": "echochamber.store.jobs",
     "record_end": "echochamber.store.jobs",
@@ -85,9 +91,11 @@ __all__ = [
     "account_id",
     "account_record",
     "begin_delivery",
+    "completeness",
     "conversation_rows",
     "deliveries",
     "due_watch",
+    "failing_servers",
     "finish_run",
     "get_cursor",
     "get_delivery",
@@ -97,6 +105,7 @@ __all__ = [
     "is_whole_weeks",
     "job_lock",
     "job_status",
+    "load_servers",
     "load_snapshot",
     "local_posts_of",
     "make_engine",
@@ -107,6 +116,7 @@ __all__ = [
     "record_end",
     "record_start",
     "require_schema",
+    "save_servers",
     "save_snapshot",
     "scheduler_jobstore",
     "snapshot_weeks",
@@ -129,6 +139,12 @@ if TYPE_CHECKING:
         mark_delivery,
     )
     from echochamber.store.engine import init_db, make_engine, require_schema
+    from echochamber.store.fediverse import (
+        completeness,
+        failing_servers,
+        load_servers,
+        save_servers,
+    )
     from echochamber.store.graphdata import ThreadPost
     from echochamber.store.ingest import store_batch
     from echochamber.store.jobs import job_status, record_end, record_start, scheduler_jobstore
