@@ -167,7 +167,7 @@ def revisit_source(
     Each post is fetched again while it is younger than ``collect.settle_days`` (plus a day of
     grace), then scheduled at growing intervals until it settles; ``refresh`` revisits every
     post still settling now, whatever its schedule.  A failing post is named in the run's
-    errors; after ten failures the run ends (the servers are struggling).
+    errors; after five failures the run ends (the servers are struggling).
     """
     stream = Stream(source.platform, source.server, REVISITS)
     with job_lock(ctx.engine, "revisit", source.platform, source.server) as got:
@@ -182,27 +182,38 @@ def revisit_source(
             errors: list[str] = []
             budget = False
             done = 0
-            due = due_watch(ctx.engine, source.server, now, limit, refresh=refresh)
-            fresh = [w for w in due if now - w.post.created_at <= settle + timedelta(days=1)]
-            for w in due:
-                if now - w.post.created_at > settle + timedelta(days=1):
-                    mark_checked(ctx.engine, w, ctx.clock(), settle)
-            for outcome in source.revisit_many(fresh, sink):
-                if outcome.budget:
-                    errors.append(outcome.error or "request budget spent")
-                    budget = True
+            seen: set[int] = set()
+            for _round in range(3):  # replies found in a thread are revisited in the same run
+                due = [
+                    w
+                    for w in due_watch(
+                        ctx.engine, source.server, ctx.clock(), limit, refresh=refresh
+                    )
+                    if w.id not in seen
+                ]
+                if not due or budget or len(errors) >= 5 or ctx.stop():
                     break
-                if outcome.error:
-                    errors.append(f"{outcome.watched.post.uri}: {outcome.error}")
-                    log.info("conversation %s: %s", outcome.watched.post.uri, outcome.error)
-                    if len(errors) >= 10:
+                seen.update(w.id for w in due)
+                fresh = [w for w in due if now - w.post.created_at <= settle + timedelta(days=1)]
+                for w in due:
+                    if now - w.post.created_at > settle + timedelta(days=1):
+                        mark_checked(ctx.engine, w, ctx.clock(), settle)
+                for outcome in source.revisit_many(fresh, sink):
+                    if outcome.budget:
+                        errors.append(outcome.error or "request budget spent")
+                        budget = True
                         break
-                    continue
-                mark_checked(ctx.engine, outcome.watched, ctx.clock(), settle)
-                done += 1
-                ctx.report(f"{server_host(source.server)} conversations", 1)
-                if ctx.stop():
-                    break
+                    if outcome.error:
+                        errors.append(f"{outcome.watched.post.uri}: {outcome.error}")
+                        log.info("conversation %s: %s", outcome.watched.post.uri, outcome.error)
+                        if len(errors) >= 5:
+                            break
+                        continue
+                    mark_checked(ctx.engine, outcome.watched, ctx.clock(), settle)
+                    done += 1
+                    ctx.report(f"{server_host(source.server)} conversations", 1)
+                    if ctx.stop():
+                        break
             t = sink.totals
             out.append(
                 CollectResult(
