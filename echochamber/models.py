@@ -93,6 +93,7 @@ class Post:
     quotes_count: int | None = None
     tagged: bool = False
     source: str | None = None
+    edited_at: datetime | None = None
 
     __reduce__ = _by_init
 
@@ -128,12 +129,15 @@ class Batch:
     accounts: tuple[Account, ...] = ()
     posts: tuple[Post, ...] = ()
     interactions: tuple[Interaction, ...] = ()
+    notes: tuple[str, ...] = ()
+    """What cleaning changed or skipped (``post URI: reason``), for the run's report."""
 
     def __add__(self, other: Batch) -> Batch:
         return Batch(
             self.accounts + other.accounts,
             self.posts + other.posts,
             self.interactions + other.interactions,
+            self.notes + other.notes,
         )
 
 
@@ -220,6 +224,10 @@ class Page:
 
     ``raw`` is the body as received (kept compressed); ``cursor`` is the stream's state after
     this page (``None``: unchanged); ``backfill`` is the resume point of an unfinished backfill.
+    ``server`` is the host that answered when it is not the sink's own server (a post's home
+    server), ``token`` whether the request carried a token; ``gone`` names posts the answering
+    server says were deleted (404/410); ``watch`` puts the page's posts on the watch list
+    (the replies of a watched conversation).
     """
 
     batch: Batch
@@ -228,6 +236,10 @@ class Page:
     cursor: str | None = None
     backfill: str | None = None
     backfill_done: bool = False
+    server: str | None = None
+    token: bool | None = None
+    gone: tuple[str, ...] = ()
+    watch: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,12 +249,17 @@ class StoredPage:
     posts_new: int = 0
     posts_seen: int = 0
     interactions_new: int = 0
+    refused: tuple[str, ...] = ()
+    """Records the store refused (``post URI: reason``); the rest of the page is stored."""
+    deleted: int = 0
 
     def __add__(self, other: StoredPage) -> StoredPage:
         return StoredPage(
             self.posts_new + other.posts_new,
             self.posts_seen + other.posts_seen,
             self.interactions_new + other.interactions_new,
+            self.refused + other.refused,
+            self.deleted + other.deleted,
         )
 
 
@@ -296,6 +313,14 @@ class WatchedPost:
     post: Post
     native_id: str
     checks: int
+    kind: str = "root"
+    """``root`` (a tagged post: its context too) or ``reply`` (a post of a watched thread)."""
+    ids: tuple[tuple[str, str], ...] = ()
+    """``(server host, local id)`` of every server known to have served the post."""
+
+    def local_id(self, host: str) -> str | None:
+        """The post's id on ``host``, if known."""
+        return next((i for h, i in self.ids if h == host), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +365,50 @@ class Snapshot:
     @property
     def core_ids(self) -> frozenset[int]:
         return frozenset(m.id for m in self.roster)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerState:
+    """A fediverse server as known: its software (nodeinfo, asked at ``checked_at``), whether
+    it answers the Mastodon API (``api``), and its circuit breaker (skipped while
+    ``open_until`` lies ahead, after ``failures`` consecutive failures; ``last_error``)."""
+
+    host: str
+    software: str | None = None
+    version: str | None = None
+    api: bool | None = None
+    checked_at: datetime | None = None
+    failures: int = 0
+    open_until: datetime | None = None
+    last_error: str | None = None
+    last_failure_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    requests: int = 0
+
+
+KIND_COUNTS = ("replies", "boosts", "favourites")
+
+
+@dataclass(frozen=True, slots=True)
+class Completeness:
+    """Fetched over counted by the home server (METRICS.md, Completeness), per kind in
+    :data:`KIND_COUNTS`; ``posts`` summed, ``home_counted`` of them counted by their home."""
+
+    posts: int = 0
+    home_counted: int = 0
+    fetched: tuple[int, int, int] = (0, 0, 0)
+    counted: tuple[int, int, int] = (0, 0, 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``completeness`` key: a share per kind (``None``: nothing counted) and sums."""
+        out: dict[str, Any] = {
+            k: (None if c <= 0 else round(min(1.0, f / c), 4))
+            for k, f, c in zip(KIND_COUNTS, self.fetched, self.counted, strict=True)
+        }
+        out.update(posts=self.posts, home_counted=self.home_counted)
+        out["fetched"] = dict(zip(KIND_COUNTS, self.fetched, strict=True))
+        out["counted"] = dict(zip(KIND_COUNTS, self.counted, strict=True))
+        return out
 
 
 Node = Any

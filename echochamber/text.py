@@ -72,6 +72,21 @@ def display_name(text: str | None, limit: int = 60) -> str:
     return one if len(one) <= limit else one[: limit - 1] + "…"
 
 
+def one_line(text: object, limit: int = 300) -> str:
+    """A message as one readable line: control characters and line breaks gone, cut at a word
+    boundary with an ellipsis when longer than ``limit``.
+
+    >>> one_line("a\\nb\\x00c " + "word " * 100, 20)
+    'a bc word word…'
+    """
+    flat = " ".join(_CONTROL.sub("", str(text)).split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
+
+
 def normalize_tag(tag: str) -> str:
     """``#HCSM`` -> ``hcsm``: tags compare without ``#`` and case-insensitively.
 

@@ -56,6 +56,11 @@ def init(ctx: click.Context, as_json: bool) -> None:
 )
 @click.option("--tag", help="Only the streams of this hashtag (on every platform).")
 @click.option("--no-conversations", is_flag=True, help="Skip revisiting settling conversations.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Revisit every conversation still settling now, whatever its schedule.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_context
 def collect(
@@ -64,6 +69,7 @@ def collect(
     server: str | None,
     tag: str | None,
     no_conversations: bool,
+    refresh: bool,
     as_json: bool,
 ) -> None:
     """One pass over every configured stream: new posts, backfill, conversations.
@@ -78,6 +84,8 @@ def collect(
     a = app(ctx)
     settings = a.settings
     have = configured(settings)
+    if refresh and no_conversations:
+        raise ConfigError("--refresh revisits conversations; it cannot go with --no-conversations")
     if not (have if platform == "all" else platform in have):
         what = "source" if platform == "all" else f"{platform} source"
         raise ConfigError(
@@ -88,7 +96,13 @@ def collect(
     with a.progress("collecting") as progress:
         job = JobContext(engine=engine, progress=progress)
         results = collect_streams(
-            settings, job, platform, server=server, tag=tag, revisit=not no_conversations
+            settings,
+            job,
+            platform,
+            server=server,
+            tag=tag,
+            revisit=not no_conversations,
+            refresh=refresh,
         )
     if not results:
         raise ConfigError(f"no configured stream matches --server {server} --tag {tag}")

@@ -43,6 +43,24 @@ def status(ctx: click.Context, as_json: bool) -> None:
         )
         if run.get("status") in ("failed", "partial") and run.get("message"):
             out(f"  {safe(run['message'])}")
+    comp = data.get("completeness") or {}
+    if comp.get("posts"):
+        shares = ", ".join(
+            f"{k} {'-' if comp[k] is None else format(comp[k], '.0%')}"
+            for k in ("replies", "boosts", "favourites")
+        )
+        out(
+            f"completeness: {shares} of what home servers count "
+            f"({comp['home_counted']} of {comp['posts']} posts counted at home)"
+        )
+    for srv in data.get("servers") or []:
+        if srv.get("api") is False:
+            why = f"runs {srv.get('software')}, not Mastodon-compatible"
+        else:
+            why = f"failing: {srv.get('last_error') or '?'}"
+            if srv.get("skipped_until"):
+                why += f"; skipped until {srv['skipped_until']}"
+        out(f"server {safe(srv['host'])}: {safe(why)}")
     for job in data["jobs"]:
         out(
             f"job {job['job']}: last {job['status']} {job.get('finished_at') or ''}"

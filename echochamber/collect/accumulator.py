@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from echochamber.collect.clean import clean_batch
 from echochamber.models import Account, Batch, Interaction, InteractionKind, Platform, Post
 
 
@@ -43,6 +44,11 @@ class Accumulator:
             )
 
     def batch(self) -> Batch:
-        return Batch(
-            tuple(self.accounts.values()), tuple(self.posts.values()), tuple(self.ties.values())
+        """What was gathered, cleaned to what the store can hold (:mod:`.clean`)."""
+        return clean_batch(
+            Batch(
+                tuple(self.accounts.values()),
+                tuple(self.posts.values()),
+                tuple(self.ties.values()),
+            )
         )

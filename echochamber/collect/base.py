@@ -11,11 +11,13 @@ implements this protocol and one line in :mod:`echochamber.collect.registry`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from echochamber.models import Cursor, PageSink, Platform, Stream, WatchedPost
+from echochamber.errors import BudgetExhausted, SourceError
+from echochamber.models import Cursor, PageSink, Platform, ServerState, Stream, WatchedPost
+from echochamber.text import one_line
 
 Progress = Callable[[str, int], None]
 
@@ -34,7 +36,9 @@ class Options:
 
     ``client_factory`` replaces the platform's HTTP client constructor (tests point it at a
     local server); ``local_posts`` maps a server's local status ids to (post URI, author key)
-    from the store, so a reply to a post stored earlier is linked to it.
+    from the store, so a reply to a post stored earlier is linked to it.  ``servers`` is what
+    the store knows of fediverse servers (software, breakers) and ``save_servers`` writes what a
+    run learned back.
     """
 
     sleep: Callable[[float], None] = time.sleep
@@ -42,6 +46,36 @@ class Options:
     progress: Progress = _quiet
     client_factory: Callable[..., Any] | None = None
     local_posts: Callable[[str, Iterable[str]], Mapping[str, tuple[str, str]]] | None = None
+    servers: Mapping[str, ServerState] | None = None
+    save_servers: Callable[[Sequence[ServerState]], None] | None = None
+
+
+@dataclass(frozen=True)
+class Revisit:
+    """How revisiting one watched post ended (``error``: it failed; ``budget``: the run's
+    request budget ran out while it was asked)."""
+
+    watched: WatchedPost
+    error: str | None = None
+    budget: bool = False
+
+
+def revisit_each(
+    source: Source, watched: Sequence[WatchedPost], sink: PageSink, stop: Callable[[], bool]
+) -> Iterator[Revisit]:
+    """Revisit posts one after the other (sources without concurrent revisits)."""
+    for w in watched:
+        if stop():
+            return
+        try:
+            source.revisit(w, sink)
+        except BudgetExhausted as exc:
+            yield Revisit(w, str(exc), budget=True)
+            return
+        except SourceError as exc:
+            yield Revisit(w, one_line(exc, 300))
+            continue
+        yield Revisit(w)
 
 
 class Source(Protocol):
@@ -73,6 +107,11 @@ class Source(Protocol):
 
     def revisit(self, watched: WatchedPost, sink: PageSink) -> None:
         """Fetch a settling post's conversation again; raises SourceError on failure."""
+        ...
+
+    def revisit_many(self, watched: Sequence[WatchedPost], sink: PageSink) -> Iterator[Revisit]:
+        """Revisit these posts (in any order, perhaps concurrently), yielding each outcome as
+        its pages are stored; stops early when asked to stop or the budget is spent."""
         ...
 
     def notes(self) -> Sequence[str]:

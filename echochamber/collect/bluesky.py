@@ -12,10 +12,10 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
-from echochamber.collect.base import Options
+from echochamber.collect.base import Options, Revisit, revisit_each
 from echochamber.collect.normalize_bluesky import normalize_records
 from echochamber.config import BlueskySource, Settings
 from echochamber.errors import AuthError, RateLimited, SourceError, SourceUnavailable
@@ -217,6 +217,9 @@ class BlueskySearch:
 
     def revisit(self, watched: WatchedPost, sink: PageSink) -> None:
         enrich_post(self.client, watched.post.uri, sink, tracked=self.settings.tags)
+
+    def revisit_many(self, watched: Sequence[WatchedPost], sink: PageSink) -> Iterator[Revisit]:
+        return revisit_each(self, watched, sink, self.options.stop)
 
     def notes(self) -> Sequence[str]:
         return []

@@ -8,27 +8,21 @@ Per stream (server, tag):
 2. **Backfill** (until done): pages older than the backfill point with ``max_id`` back to
    ``since``; the backfill point is saved with each page, so an interrupted first run resumes.
 
-Conversations (per server, :func:`enrich`): every watched tagged post still inside the settle
-window gets its context (ancestors and descendants), ``reblogged_by`` and ``favourited_by`` (all
-pages) and, with a token, its quotes; then it is revisited at growing intervals until it settles.
+Conversations are revisited by :mod:`echochamber.collect.enrich`, at each post's home server.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from echochamber.collect.enrich import with_edits
 from echochamber.collect.mastodon_client import MastodonClient, RawResponse
-from echochamber.collect.normalize_mastodon import (
-    normalize_actors,
-    normalize_statuses,
-    parse_time,
-)
+from echochamber.collect.normalize_mastodon import normalize_statuses, parse_time
 from echochamber.errors import ImportFormatError, SourceError
-from echochamber.models import Batch, Page, PageSink, Post
+from echochamber.models import Batch, Page, PageSink
 from echochamber.text import server_host
 
 log = logging.getLogger(__name__)
@@ -91,7 +85,8 @@ class StreamCollector:
             raise SourceError(
                 f"{self.client.server}: malformed status in {res.url}: {exc}"
             ) from None
-        stored = self.sink(Page(batch, res.body, res.url, **cursor))
+        batch = with_edits(batch, statuses)
+        stored = self.sink(Page(batch, res.body, res.url, token=self.client.has_token, **cursor))
         self.posts_new += stored.posts_new
         self.posts_seen += stored.posts_seen
         self.interactions_new += stored.interactions_new
@@ -156,85 +151,3 @@ def _statuses(res: RawResponse) -> list[Any]:
     if not isinstance(res.data, list):
         raise SourceError(f"expected a list of statuses from {res.url}")
     return [s for s in res.data if isinstance(s, dict) and s.get("id") is not None]
-
-
-class ConversationEnricher:
-    """Fetches context, boosts, favourites and quotes of watched posts on one server."""
-
-    def __init__(
-        self,
-        client: MastodonClient,
-        *,
-        tracked: Sequence[str],
-        resolve: Resolver,
-        respect_noindex: bool = True,
-    ) -> None:
-        self.client = client
-        self.tracked = tuple(tracked)
-        self.resolve = resolve
-        self.respect_noindex = respect_noindex
-        self.skipped: set[str] = set()
-        self.quotes_offered = True
-
-    def enrich(self, post: Post, native_id: str, sink: PageSink) -> None:
-        """Store the post's context, boosts, favourites and (with a token) quotes."""
-        server = self.client.server
-        ctx = self.client.context(native_id)
-        if ctx is not None and isinstance(ctx.data, dict):
-            ancestors = list(ctx.data.get("ancestors") or [])
-            descendants = list(ctx.data.get("descendants") or [])
-            statuses = [s for s in ancestors + descendants if isinstance(s, dict)]
-            parents = {str(s["in_reply_to_id"]) for s in statuses if s.get("in_reply_to_id")}
-            known = dict(self.resolve(parents | {native_id}))
-            known.setdefault(native_id, (post.uri, post.author))
-            batch = normalize_statuses(
-                statuses,
-                server=server,
-                tracked=self.tracked,
-                known=known,
-                respect_noindex=self.respect_noindex,
-            )
-            root = ancestors[0].get("uri") if ancestors else post.uri
-            batch = Batch(
-                batch.accounts,
-                tuple(
-                    replace(p, conversation_root=p.conversation_root or root)
-                    for p in batch.posts
-                    if p.boost_of is None
-                ),
-                batch.interactions,
-            )
-            sink(Page(batch, ctx.body, ctx.url))
-            if not self.client.has_token and len(descendants) >= 60:
-                self.skipped.add("threads without a token are capped at 60 descendants")
-        for kind in ("boost", "favourite"):
-            for res in self.client.actors(native_id, kind):
-                accounts = [a for a in res.data or [] if isinstance(a, dict)]
-                batch = normalize_actors(
-                    accounts, post, kind, server=server, respect_noindex=self.respect_noindex
-                )
-                sink(Page(batch, res.body, res.url))
-        if not self.client.has_token:
-            self.skipped.add("quotes need a token (/api/v1/statuses/:id/quotes); skipped")
-            return
-        if not self.quotes_offered:
-            return
-        try:
-            pages = self.client.quotes(native_id)
-        except SourceError as exc:
-            self.quotes_offered = False
-            self.skipped.add(f"quotes endpoint not usable: {exc}")
-            return
-        if not pages:
-            self.quotes_offered = False
-            self.skipped.add("quotes endpoint not offered by this server (404)")
-        for res in pages:
-            statuses = [s for s in res.data or [] if isinstance(s, dict)]
-            batch = normalize_statuses(
-                statuses,
-                server=server,
-                tracked=self.tracked,
-                known={native_id: (post.uri, post.author)},
-                respect_noindex=self.respect_noindex,
-            )
-            sink(Page(batch, res.body, res.url))

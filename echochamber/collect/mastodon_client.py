@@ -9,7 +9,11 @@ response hook on its ``requests`` session keeps each raw body, which is what we 
 * ``X-RateLimit-Remaining``/``Reset`` are honoured before the next call, a 429 waits for the reset,
   and the server's paging throttle (300 requests with ``max_id``/``min_id``/``since_id`` per 15
   minutes per identity, NOTES.md) is respected by a sliding window;
-* a per-run request budget raises :class:`~echochamber.errors.BudgetExhausted`.
+* a per-run request budget (a :class:`Budget`, shared by every client of a run) raises
+  :class:`~echochamber.errors.BudgetExhausted`;
+* a failed DNS lookup is not retried: the host does not exist (now);
+* a ``guard`` (a server's circuit breaker, :mod:`echochamber.collect.homeserver`) is told of
+  every failure and success and may refuse further attempts.
 
 Tokens are sent as headers only and never appear in messages.
 """
@@ -22,7 +26,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -37,13 +40,25 @@ from mastodon.errors import (
     MastodonUnauthorizedError,
 )
 
+from echochamber.collect.wire import (
+    Budget,
+    Gone,
+    Guard,
+    code,
+    int_header,
+    network,
+    no_such_host,
+    raise_for,
+    reset_header,
+    short,
+)
 from echochamber.errors import (
     AuthError,
-    BudgetExhausted,
     RateLimited,
     SourceError,
     SourceUnavailable,
 )
+from echochamber.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -72,17 +87,21 @@ class MastodonClient:
         *,
         timeout: float = 30.0,
         max_retries: int = 5,
-        budget: int = 2000,
+        budget: int | Budget = 2000,
         max_wait: float = 900.0,
         backoff_base: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        user_agent: str = "echochamber",
+        guard: Guard | None = None,
     ) -> None:
         self.server = server.rstrip("/")
         self.has_token = bool(token)
         self.max_retries = max_retries
-        self.budget = budget
+        self.budget = budget if isinstance(budget, Budget) else Budget(budget)
+        self.guard = guard
+        self.user_agent = user_agent
         self.max_wait = max_wait
         self.backoff_base = backoff_base
         self.sleep = sleep
@@ -100,7 +119,7 @@ class MastodonClient:
             request_timeout=timeout,
             version_check_mode="none",
             session=self.session,
-            user_agent="echochamber (+https://github.com/echochamber)",
+            user_agent=user_agent,
         )
 
     def _keep(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -108,8 +127,9 @@ class MastodonClient:
 
     # ------------------------------------------------------------------ pacing
     def _before(self, paging: bool) -> None:
-        if self.requests >= self.budget:
-            raise BudgetExhausted(f"{self.server}: request budget of {self.budget} spent")
+        if self.guard is not None:
+            self.guard.check()
+        self.budget.spend(self.server)
         remaining = self.api.ratelimit_remaining
         reset = self.api.ratelimit_reset
         now = self.clock()
@@ -124,6 +144,8 @@ class MastodonClient:
 
     def _wait(self, seconds: float, why: str) -> None:
         if seconds > self.max_wait:
+            if self.guard is not None:
+                self.guard.failed(f"rate limited ({why})", until=self.clock() + seconds)
             raise RateLimited(
                 f"{self.server}: {why}; reset in {seconds:.0f}s exceeds the {self.max_wait:.0f}s "
                 "we may wait; the next run resumes from the cursor",
@@ -137,7 +159,7 @@ class MastodonClient:
 
     # ------------------------------------------------------------------ calls
     def call(self, what: str, fn: Callable[[], Any], *, paging: bool = False) -> RawResponse | None:
-        """Run one Mastodon.py call with retries; ``None`` when the object is gone (404)."""
+        """Run one Mastodon.py call with retries; ``None`` when the object is gone (404/410)."""
         last_error = ""
         attempt = limited = 0
         while attempt <= self.max_retries:
@@ -146,7 +168,10 @@ class MastodonClient:
             self._last = None
             try:
                 fn()
-                return self._raw()
+                res = self._raw()
+                if self.guard is not None:
+                    self.guard.ok()
+                return res
             except MastodonNotFoundError:
                 return None
             except MastodonUnauthorizedError:
@@ -167,18 +192,30 @@ class MastodonClient:
                 last_error = "429 rate limited"
                 self._wait(max(wait, 0.5), "429 rate limited")
                 continue
-            except (MastodonServerError, MastodonNetworkError) as exc:
-                last_error = _short(exc)
+            except MastodonNetworkError as exc:
+                last_error = network(exc)
+                if no_such_host(exc):
+                    if self.guard is not None:
+                        self.guard.failed(last_error, now=True)
+                    raise SourceUnavailable(f"{self.server}: {what}: {last_error}") from None
+            except MastodonServerError as exc:
+                last_error = short(exc)
             except MastodonAPIError as exc:
+                if code(exc) == 410:
+                    return None
                 text = str(exc)
                 if "Could not parse response as JSON" not in text:
-                    raise SourceError(f"{self.server}: {what} failed: {_short(exc)}") from None
+                    if self.guard is not None and code(exc) in (401, 403):
+                        self.guard.ok()  # the server answers; it just will not tell us
+                    raise SourceError(f"{self.server}: {what} failed: {short(exc)}") from None
                 last_error = "malformed response body"
             except ValueError as exc:  # truncated body that Mastodon.py could not cast
-                last_error = f"malformed response: {exc}"[:200]
+                last_error = one_line(f"malformed response: {exc}", 200)
+            if self.guard is not None:
+                self.guard.failed(last_error)
             if attempt < self.max_retries:
                 delay = self._backoff(attempt)
-                log.warning(
+                log.info(
                     "%s: %s failed (%s), retry %d in %.1fs",
                     self.server,
                     what,
@@ -204,28 +241,28 @@ class MastodonClient:
         nxt = resp.links.get("next", {}).get("url")
         return RawResponse(data, body, resp.url, nxt)
 
-    def get_url(self, what: str, url: str) -> RawResponse | None:
+    def get_url(self, what: str, url: str, *, paging: bool = True) -> RawResponse | None:
         """Follow a ``Link`` URL (same host) with Mastodon.py's session and our auth."""
-        if not url.startswith(self.server):
+        if not url.startswith(self.server + "/"):
             raise SourceError(f"{self.server}: refusing to follow a link to another host")
 
         def fetch() -> None:
-            headers = {"User-Agent": "echochamber"}
+            headers = {"User-Agent": self.user_agent}
             if self.api.access_token:
                 headers["Authorization"] = f"Bearer {self.api.access_token}"
             try:
                 resp = self.session.get(url, headers=headers, timeout=self.api.request_timeout)
             except requests.RequestException as exc:
                 raise MastodonNetworkError(f"request failed: {type(exc).__name__}") from None
-            self.api.ratelimit_remaining = _int_header(
+            self.api.ratelimit_remaining = int_header(
                 resp, "X-RateLimit-Remaining", self.api.ratelimit_remaining
             )
-            reset = _reset_header(resp)
+            reset = reset_header(resp)
             if reset is not None:
                 self.api.ratelimit_reset = reset  # type: ignore[assignment]
-            _raise_for(resp)
+            raise_for(resp)
 
-        return self.call(what, fetch, paging=True)
+        return self.call(what, fetch, paging=paging)
 
     # ------------------------------------------------------------------ endpoints
     def tag_page(
@@ -237,7 +274,29 @@ class MastodonClient:
             paging=bool(max_id or min_id),
         )
         if res is None:
-            raise SourceError(f"{self.server}: the #{tag} timeline does not exist (404)")
+            raise SourceError(f"{self.server}: {self.why_404(tag)}")
+        return res
+
+    def why_404(self, tag: str) -> str:
+        """Why a tag timeline answered 404: the server's software, asked through nodeinfo."""
+        from echochamber.collect.homeserver import MASTODON_API, nodeinfo
+
+        try:
+            name, version = nodeinfo(self)
+        except SourceError:
+            return "does not answer the Mastodon API (no tag timeline, no nodeinfo); is it one?"
+        if name and name not in MASTODON_API:
+            return (
+                f"runs {name} {version or ''}".rstrip()
+                + ", which is not Mastodon-compatible; remove it from [[sources.mastodon]]"
+            )
+        return f"the #{tag} timeline answered 404 (hashtag feeds may be off on this server)"
+
+    def status(self, status_id: str) -> RawResponse:
+        """The status itself; raises :class:`Gone` when the server says it was deleted."""
+        res = self.call(f"status {status_id}", lambda: self.api.status(status_id))
+        if res is None:
+            raise Gone(f"{self.server}: status {status_id} is gone (404/410)")
         return res
 
     def context(self, status_id: str) -> RawResponse | None:
@@ -266,44 +325,3 @@ class MastodonClient:
             seen.add(page.next_url)
             page = self.get_url(what, page.next_url)
         return pages
-
-
-def _short(exc: Exception) -> str:
-    text = " ".join(str(a) for a in exc.args[:3]) if exc.args else type(exc).__name__
-    return text[:200]
-
-
-def _int_header(resp: requests.Response, name: str, default: Any) -> Any:
-    try:
-        return int(resp.headers[name])
-    except (KeyError, ValueError):
-        return default
-
-
-def _reset_header(resp: requests.Response) -> float | None:
-    value = resp.headers.get("X-RateLimit-Reset")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def _raise_for(resp: requests.Response) -> None:
-    code = resp.status_code
-    if code < 400:
-        return
-    if code == 404:
-        raise MastodonNotFoundError("not found", code, resp.reason, None)
-    if code == 401:
-        raise MastodonUnauthorizedError("unauthorized", code, resp.reason, None)
-    if code == 429:
-        raise MastodonRatelimitError("Hit rate limit.")
-    if code >= 500:
-        raise MastodonServerError("server error", code, resp.reason, None)
-    raise MastodonAPIError("error", code, resp.reason, None)

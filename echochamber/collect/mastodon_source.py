@@ -1,22 +1,32 @@
 """Mastodon as a :class:`~echochamber.collect.base.Source`: one source per configured server.
 
 Each (server, tag) is a stream: forward from the cursor, then the backfill back to ``since``
-(:class:`~echochamber.collect.mastodon.StreamCollector`).  A revisit fetches a settling
-post's context, boosts, favourites and quotes
-(:class:`~echochamber.collect.mastodon.ConversationEnricher`).
+(:class:`~echochamber.collect.mastodon.StreamCollector`).  Revisits ask each watched post at
+its home server first (:mod:`echochamber.collect.enrich`), several servers at once: worker
+threads make the requests, at most ``collect.per_server_requests`` posts per server at a time,
+so a slow or failing server holds up only its own posts; pages are stored in the caller's
+thread as each post's answers come in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import queue
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from typing import ClassVar
 
-from echochamber.collect.base import Options
-from echochamber.collect.mastodon import ConversationEnricher, StreamCollector
+from echochamber.collect.base import Options, Revisit
+from echochamber.collect.enrich import Enricher, Fetched
+from echochamber.collect.homeserver import Servers, home_url
+from echochamber.collect.mastodon import StreamCollector
 from echochamber.collect.mastodon_client import MastodonClient
+from echochamber.collect.wire import Budget
 from echochamber.config import MastodonSource, Settings
+from echochamber.errors import SourceError
 from echochamber.models import Cursor, PageSink, Platform, Stream, WatchedPost
-from echochamber.text import server_host
+from echochamber.text import one_line, server_host
 
 
 def _no_lookup(server: str, ids: Iterable[str]) -> Mapping[str, tuple[str, str]]:
@@ -28,25 +38,42 @@ class MastodonServer:
 
     platform: ClassVar[Platform] = "mastodon"
 
-    def __init__(self, config: MastodonSource, settings: Settings, options: Options) -> None:
+    def __init__(
+        self,
+        config: MastodonSource,
+        settings: Settings,
+        options: Options,
+        servers: Servers | None = None,
+    ) -> None:
         self.config = config
         self.settings = settings
         self.options = options
         c = settings.collect
-        if options.client_factory is not None:
-            self.client: MastodonClient = options.client_factory(config, settings)
-        else:
-            self.client = MastodonClient(
-                config.server,
-                config.token,
-                timeout=c.timeout,
-                max_retries=c.max_retries,
-                budget=c.request_budget,
-                max_wait=c.max_wait,
-                backoff_base=c.backoff_base,
-                sleep=options.sleep,
-            )
-        self._enricher: ConversationEnricher | None = None
+        self.budget = Budget(c.request_budget)
+        self.client = self._new_client()
+        self._pool: queue.Queue[MastodonClient] | None = None
+        self._clients = [self.client]
+        self.servers = servers or Servers(
+            c, options.servers or {}, Budget(c.request_budget), sleep=options.sleep
+        )
+        self._enricher: Enricher | None = None
+
+    def _new_client(self) -> MastodonClient:
+        c = self.settings.collect
+        if self.options.client_factory is not None:
+            client: MastodonClient = self.options.client_factory(self.config, self.settings)
+            return client
+        return MastodonClient(
+            self.config.server,
+            self.config.token,
+            timeout=c.timeout,
+            max_retries=c.max_retries,
+            budget=self.budget,
+            max_wait=c.max_wait,
+            backoff_base=c.backoff_base,
+            sleep=self.options.sleep,
+            user_agent=c.agent,
+        )
 
     @property
     def server(self) -> str:
@@ -54,17 +81,17 @@ class MastodonServer:
 
     @property
     def requests(self) -> int:
-        return self.client.requests
+        return sum(c.requests for c in self._clients) + self.servers.requests()
 
     def streams(self) -> Sequence[Stream]:
         return [Stream("mastodon", self.config.server, t, t) for t in self.config.tags]
 
-    def _resolve(self, ids: Iterable[str]) -> Mapping[str, tuple[str, str]]:
+    def _resolve(self, host: str, ids: Iterable[str]) -> Mapping[str, tuple[str, str]]:
         ids = list(ids)
         if not ids:
             return {}
         lookup = self.options.local_posts or _no_lookup
-        return lookup(server_host(self.config.server), ids)
+        return lookup(host, ids)
 
     def collect(self, stream: Stream, cursor: Cursor, sink: PageSink) -> None:
         worker = StreamCollector(
@@ -72,7 +99,7 @@ class MastodonServer:
             stream.name,
             sink,
             tracked=self.settings.tags,
-            resolve=self._resolve,
+            resolve=lambda ids: self._resolve(server_host(self.config.server), ids),
             respect_noindex=self.settings.collect.respect_noindex,
             progress=self.options.progress,
             stop=self.options.stop,
@@ -84,20 +111,91 @@ class MastodonServer:
         if not cursor.backfill_done:
             worker.backfill(cursor.backfill_max_id, self.config.since, newest)
 
-    def revisit(self, watched: WatchedPost, sink: PageSink) -> None:
+    @contextmanager
+    def _borrow(self) -> Iterator[MastodonClient]:
+        """One of this server's clients for a revisit (at most ``per_server_requests``)."""
+        if self._pool is None:
+            self._pool = queue.Queue()
+            self._pool.put(self.client)
+            for _ in range(self.settings.collect.per_server_requests - 1):
+                extra = self._new_client()
+                self._clients.append(extra)
+                self._pool.put(extra)
+        client = self._pool.get()
+        try:
+            yield client
+        finally:
+            self._pool.put(client)
+
+    def enricher(self) -> Enricher:
         if self._enricher is None:
-            self._enricher = ConversationEnricher(
-                self.client,
+            self._enricher = Enricher(
+                self.config.server,
+                self.client.has_token,
+                self._borrow,
+                self.servers,
+                home_servers=self.settings.collect.home_servers,
                 tracked=self.settings.tags,
                 resolve=self._resolve,
                 respect_noindex=self.settings.collect.respect_noindex,
             )
-        self._enricher.enrich(watched.post, watched.native_id, sink)
+        return self._enricher
+
+    def _store(self, fetched: Fetched, sink: PageSink) -> Revisit:
+        enricher = self.enricher()
+        enricher.skipped.update(n for n in fetched.notes if fetched.error is None)
+        try:
+            for page in enricher.pages(fetched):
+                sink(page)
+        except SourceError as exc:
+            return Revisit(fetched.watched, one_line(exc, 300))
+        return Revisit(fetched.watched, fetched.error, fetched.budget)
+
+    def revisit(self, watched: WatchedPost, sink: PageSink) -> None:
+        outcome = self._store(self.enricher().fetch(watched), sink)
+        if outcome.error:
+            raise SourceError(outcome.error)
+
+    def revisit_many(self, watched: Sequence[WatchedPost], sink: PageSink) -> Iterator[Revisit]:
+        enricher = self.enricher()
+        c = self.settings.collect
+        queues: dict[str, deque[WatchedPost]] = {}
+        for w in watched:
+            home = server_host(home_url(w.post.uri) or self.config.server)
+            queues.setdefault(home, deque()).append(w)
+        inflight: Counter[str] = Counter()
+        running: dict[Future[Fetched], str] = {}
+        stopping = False
+        try:
+            with ThreadPoolExecutor(max_workers=c.revisit_workers) as pool:
+                while running or (queues and not stopping):
+                    for host in list(queues) if not stopping else []:
+                        q = queues[host]
+                        while q and inflight[host] < c.per_server_requests:
+                            running[pool.submit(enricher.fetch, q.popleft())] = host
+                            inflight[host] += 1
+                        if not q:
+                            del queues[host]
+                    if not running:
+                        break
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        inflight[running.pop(future)] -= 1
+                        outcome = self._store(future.result(), sink)
+                        stopping = stopping or outcome.budget or self.options.stop()
+                        yield outcome
+        finally:
+            if self.options.save_servers is not None:
+                self.options.save_servers(self.servers.states())
 
     def notes(self) -> Sequence[str]:
-        return sorted(self._enricher.skipped) if self._enricher else []
+        skipped = set(self._enricher.skipped) if self._enricher else set()
+        return sorted(skipped | set(self.servers.notes()))
 
 
 def sources(settings: Settings, options: Options) -> list[MastodonServer]:
-    """One source per configured ``[[sources.mastodon]]`` server."""
-    return [MastodonServer(config, settings, options) for config in settings.mastodon]
+    """One source per configured ``[[sources.mastodon]]`` server; they share one view of the
+    fediverse's servers (breakers, software) and one request budget for home servers."""
+    c = settings.collect
+    servers = Servers(c, options.servers or {}, Budget(c.request_budget), sleep=options.sleep)
+    return [MastodonServer(config, settings, options, servers) for config in settings.mastodon]

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from echochamber.collect.clean import clean_batch
 from echochamber.errors import ImportFormatError
 from echochamber.models import Account, Batch, Interaction, Post
 from echochamber.text import (
@@ -269,8 +270,12 @@ def normalize_statuses(
         if not isinstance(status, Mapping):
             raise ImportFormatError("expected a Status object")
         _status(status, ctx)
-    return Batch(
-        tuple(ctx.accounts.values()), tuple(ctx.posts.values()), tuple(ctx.interactions.values())
+    return clean_batch(
+        Batch(
+            tuple(ctx.accounts.values()),
+            tuple(ctx.posts.values()),
+            tuple(ctx.interactions.values()),
+        )
     )
 
 
@@ -303,4 +308,4 @@ def normalize_actors(
                 target_post=post.uri,
             ),
         )
-    return Batch(tuple(ctx.accounts.values()), (), tuple(ctx.interactions.values()))
+    return clean_batch(Batch(tuple(ctx.accounts.values()), (), tuple(ctx.interactions.values())))

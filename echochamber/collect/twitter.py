@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import requests
 from requests.adapters import HTTPAdapter
 
-from echochamber.collect.base import Options
+from echochamber.collect.base import Options, Revisit, revisit_each
 from echochamber.collect.normalize_twitter import normalize_page
 from echochamber.config import Settings, TwitterSource
 from echochamber.errors import AuthError, ConfigError, SourceError
@@ -166,6 +166,9 @@ class TwitterSearch:
         expand_conversations(
             self.client, [watched.native_id], self._counting(sink), tracked=self.settings.tags
         )
+
+    def revisit_many(self, watched: Sequence[WatchedPost], sink: PageSink) -> Iterator[Revisit]:
+        return revisit_each(self, watched, sink, self.options.stop)
 
     def notes(self) -> Sequence[str]:
         return []

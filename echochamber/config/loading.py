@@ -315,3 +315,11 @@ def _validate(s: Settings) -> None:
             'report.email: security = "none" would send the password in clear; use starttls '
             "or ssl, or set allow_plaintext_auth = true for a server on this machine"
         )
+    c = s.collect
+    if c.contact_url and not re.match(r"^(https?://|mailto:)\S+$", c.contact_url):
+        raise ConfigError(
+            f"collect.contact_url: {c.contact_url!r} is not a URL like https://example.org/about"
+        )
+    for name in ("per_server_requests", "revisit_workers", "breaker_failures"):
+        if getattr(c, name) < 1:
+            raise ConfigError(f"collect.{name}: must be at least 1")

@@ -58,6 +58,27 @@ class CollectSettings:
     timeout: float = 30.0
     max_wait: float = 900.0
     backoff_base: float = 1.0
+    contact_url: str = ""
+    user_agent: str = ""
+    home_servers: bool = True
+    home_timeout: float = 10.0
+    home_max_wait: float = 60.0
+    home_retries: int = 1
+    per_server_requests: int = 2
+    revisit_workers: int = 8
+    breaker_failures: int = 3
+    breaker_cooldown: float = 1800.0
+    nodeinfo_days: float = 7.0
+
+    @property
+    def agent(self) -> str:
+        """The ``User-Agent`` sent everywhere: echochamber, its version and the contact URL."""
+        if self.user_agent:
+            return self.user_agent
+        from echochamber import __version__
+
+        contact = f"; +{self.contact_url}" if self.contact_url else ""
+        return f"echochamber/{__version__} (research crawler{contact})"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,12 @@ error policy serves every platform:
 * a spent request budget ends the pass as ``partial`` (the next run resumes from the cursor);
 * any other :class:`~echochamber.errors.SourceError` ends it as ``failed`` when nothing was
   stored, ``partial`` otherwise; the other streams go on;
+* a record the store refuses is named in the run's report (``post URI: reason``) while the rest
+  of its page is stored, and the run goes on;
 * an unexpected exception records the run as ``failed`` and propagates (it is a bug).
+
+Errors are logged once, at INFO: the command line prints each run's result, and the daemon logs
+the runs that failed.
 """
 
 from __future__ import annotations
@@ -31,11 +36,13 @@ from echochamber.store import (
     finish_run,
     get_cursor,
     job_lock,
+    load_servers,
     local_posts_of,
     mark_checked,
+    save_servers,
     start_run,
 )
-from echochamber.text import normalize_tag, server_host
+from echochamber.text import normalize_tag, one_line, server_host
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,8 @@ def options(ctx: JobContext) -> Options:
         progress=ctx.report,
         client_factory=ctx.client_factory,
         local_posts=lambda server, ids: local_posts_of(engine, server, ids),
+        servers=load_servers(engine),
+        save_servers=lambda states: save_servers(engine, states),
     )
 
 
@@ -115,7 +124,7 @@ def _run(ctx: JobContext, stream: Stream) -> Iterator[list[CollectResult]]:
             stream.platform,
             stream.server,
             stream.name,
-            errors=(f"{type(exc).__name__}: {exc}"[:500],),
+            errors=(one_line(f"{type(exc).__name__}: {exc}", 500),),
             status="failed",
         )
         finish_run(ctx.engine, run_id, crash, ctx.clock())
@@ -144,11 +153,11 @@ def collect_stream(ctx: JobContext, source: Source, stream: Stream) -> CollectRe
             try:
                 source.collect(stream, get_cursor(ctx.engine, stream), sink)
             except BudgetExhausted as exc:
-                errors.append(str(exc))
+                errors.append(one_line(exc))
                 budget = True
             except SourceError as exc:
-                errors.append(str(exc))
-                log.error("stream %s failed: %s", stream.label, exc)
+                errors.append(one_line(exc))
+                log.info("stream %s failed: %s", stream.label, one_line(exc))
             stored = bool(sink.totals.posts_new or sink.totals.posts_seen)
             out.append(
                 _result(
@@ -156,7 +165,7 @@ def collect_stream(ctx: JobContext, source: Source, stream: Stream) -> CollectRe
                     sink,
                     source.requests - start,
                     errors,
-                    (),
+                    sink.notes,
                     _status(errors, budget, stored),
                 )
             )
@@ -164,13 +173,19 @@ def collect_stream(ctx: JobContext, source: Source, stream: Stream) -> CollectRe
 
 
 def revisit_source(
-    settings: Settings, ctx: JobContext, source: Source, *, limit: int = 500
+    settings: Settings,
+    ctx: JobContext,
+    source: Source,
+    *,
+    limit: int = 500,
+    refresh: bool = False,
 ) -> CollectResult | None:
     """Revisit the source's settling conversations that are due, under a run of their own.
 
     Each post is fetched again while it is younger than ``collect.settle_days`` (plus a day of
-    grace), then scheduled at growing intervals until it settles.  A failing post is named in
-    the run's errors; five failures end the run (the server is struggling).
+    grace), then scheduled at growing intervals until it settles; ``refresh`` revisits every
+    post still settling now, whatever its schedule.  A failing post is named in the run's
+    errors; after five failures the run ends (the servers are struggling).
     """
     stream = Stream(source.platform, source.server, REVISITS)
     with job_lock(ctx.engine, "revisit", source.platform, source.server) as got:
@@ -185,29 +200,41 @@ def revisit_source(
             errors: list[str] = []
             budget = False
             done = 0
-            for watched in due_watch(ctx.engine, source.server, now, limit):
-                if ctx.stop():
+            seen: set[int] = set()
+            for _round in range(3):  # replies found in a thread are revisited in the same run
+                due = [
+                    w
+                    for w in due_watch(
+                        ctx.engine, source.server, ctx.clock(), limit, refresh=refresh
+                    )
+                    if w.id not in seen
+                ]
+                if not due or budget or len(errors) >= 5 or ctx.stop():
                     break
-                try:
-                    if now - watched.post.created_at <= settle + timedelta(days=1):
-                        source.revisit(watched, sink)
-                except BudgetExhausted as exc:
-                    errors.append(str(exc))
-                    budget = True
-                    break
-                except SourceError as exc:
-                    errors.append(f"{watched.post.uri}: {exc}")
-                    log.warning("conversation %s: %s", watched.post.uri, exc)
-                    if len(errors) >= 5:
+                seen.update(w.id for w in due)
+                fresh = [w for w in due if now - w.post.created_at <= settle + timedelta(days=1)]
+                for w in due:
+                    if now - w.post.created_at > settle + timedelta(days=1):
+                        mark_checked(ctx.engine, w, ctx.clock(), settle)
+                for outcome in source.revisit_many(fresh, sink):
+                    if outcome.budget:
+                        errors.append(outcome.error or "request budget spent")
+                        budget = True
                         break
-                    continue
-                mark_checked(ctx.engine, watched, ctx.clock(), settle)
-                done += 1
-                ctx.report(f"{server_host(source.server)} conversations", 1)
+                    if outcome.error:
+                        errors.append(f"{outcome.watched.post.uri}: {outcome.error}")
+                        log.info("conversation %s: %s", outcome.watched.post.uri, outcome.error)
+                        if len(errors) >= 5:
+                            break
+                        continue
+                    mark_checked(ctx.engine, outcome.watched, ctx.clock(), settle)
+                    done += 1
+                    ctx.report(f"{server_host(source.server)} conversations", 1)
+                    if ctx.stop():
+                        break
             status = _status(errors, budget, done > 0)
-            out.append(
-                _result(stream, sink, source.requests - start, errors, source.notes(), status)
-            )
+            notes = list(dict.fromkeys([*source.notes(), *sink.notes]))
+            out.append(_result(stream, sink, source.requests - start, errors, notes, status))
         return out[0]
 
 
@@ -226,12 +253,14 @@ def collect(
     server: str | None = None,
     tag: str | None = None,
     revisit: bool = True,
+    refresh: bool = False,
 ) -> list[CollectResult]:
     """One pass over every configured stream of ``platform`` (or all platforms).
 
     ``server`` (a URL or host) and ``tag`` narrow the streams on every platform; a stream
     that fails is reported in its result while the others go on.  With ``revisit``, each
-    source's settling conversations are revisited after its streams.
+    source's settling conversations are revisited after its streams (``refresh``: all of
+    those still settling, whatever their schedule).
     """
     sources, results = build_sources(settings, ctx, platform)
     for source in sources:
@@ -245,20 +274,26 @@ def collect(
                 if res is not None:
                     results.append(res)
         if revisit and not ctx.stop():
-            res = revisit_source(settings, ctx, source)
+            res = revisit_source(settings, ctx, source, refresh=refresh, limit=_limit(refresh))
             if res is not None:
                 results.append(res)
     ctx.results.extend(results)
     return results
 
 
-def revisit(settings: Settings, ctx: JobContext, platform: str = "all") -> list[CollectResult]:
+def _limit(refresh: bool) -> int:
+    return 100_000 if refresh else 500
+
+
+def revisit(
+    settings: Settings, ctx: JobContext, platform: str = "all", *, refresh: bool = False
+) -> list[CollectResult]:
     """The revisit job alone: settling conversations of every configured source."""
     sources, results = build_sources(settings, ctx, platform)
     for source in sources:
         if ctx.stop():
             break
-        res = revisit_source(settings, ctx, source)
+        res = revisit_source(settings, ctx, source, refresh=refresh, limit=_limit(refresh))
         if res is not None:
             results.append(res)
     ctx.results.extend(results)

@@ -22,6 +22,7 @@ from echochamber.pipeline.context import JobContext
 from echochamber.store import (
     Engine,
     GraphReader,
+    completeness,
     graph_reader,
     job_lock,
     load_snapshot,
@@ -123,6 +124,8 @@ def compute(
     metrics = json_safe(
         snapshot(inp, null_samples=settings.metrics.null_samples, seed=settings.metrics.seed)
     )
+    # issue 10: how much of what the home servers count was fetched (METRICS.md, Completeness)
+    metrics["completeness"] = completeness(engine, window, scope).as_dict()
     members = sorted(
         (
             RosterMember(

@@ -20,6 +20,8 @@ The API, by concern:
 * graph reads: :func:`graph_reader` (:class:`GraphReader`), :func:`is_whole_weeks`,
   :func:`weeks_with_data`,
   :func:`post_by_ref`, :func:`account_id`, :func:`account_record`, :func:`conversation_rows`
+* fediverse: :func:`completeness`, :func:`load_servers`, :func:`save_servers`,
+  :func:`failing_servers`
 * status and jobs: :func:`status`, :func:`job_status`, :func:`record_start`,
   :func:`record_end`, :func:`scheduler_jobstore`, :func:`job_lock`
 """
@@ -68,6 +70,10 @@ _WHERE = {
     "conversation_rows": "echochamber.store.lookups",
     "ThreadRows": "echochamber.store.lookups",
     "status": "echochamber.store.summary",
+    "completeness": "echochamber.store.fediverse",
+    "load_servers": "echochamber.store.fediverse",
+    "save_servers": "echochamber.store.fediverse",
+    "failing_servers": "echochamber.store.fediverse",
     "job_status": "echochamber.store.jobs",
     "record_start": "echochamber.store.jobs",
     "record_end": "echochamber.store.jobs",
@@ -86,10 +92,12 @@ __all__ = [
     "account_id",
     "account_record",
     "begin_delivery",
+    "completeness",
     "conversation_rows",
     "database_error",
     "deliveries",
     "due_watch",
+    "failing_servers",
     "finish_run",
     "get_cursor",
     "get_delivery",
@@ -100,6 +108,7 @@ __all__ = [
     "is_whole_weeks",
     "job_lock",
     "job_status",
+    "load_servers",
     "load_snapshot",
     "local_posts_of",
     "make_engine",
@@ -110,6 +119,7 @@ __all__ = [
     "record_end",
     "record_start",
     "require_schema",
+    "save_servers",
     "save_snapshot",
     "scheduler_jobstore",
     "snapshot_weeks",
@@ -137,6 +147,12 @@ if TYPE_CHECKING:
         is_database_error,
         make_engine,
         require_schema,
+    )
+    from echochamber.store.fediverse import (
+        completeness,
+        failing_servers,
+        load_servers,
+        save_servers,
     )
     from echochamber.store.graphdata import ThreadPost
     from echochamber.store.ingest import store_batch

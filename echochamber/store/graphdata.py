@@ -55,7 +55,11 @@ def edge_rows(
 def tagged_posts_by_author(conn: Connection, window: Window, scope: str = "all") -> dict[int, int]:
     """Tagged, non-boost posts per author created in the window."""
     stmt = select(P.author_id, func.count()).where(
-        P.tagged, P.boost_of_uri.is_(None), P.created_at >= window.start, P.created_at < window.end
+        P.tagged,
+        P.boost_of_uri.is_(None),
+        P.deleted_at.is_(None),
+        P.created_at >= window.start,
+        P.created_at < window.end,
     )
     stmt = _scoped(stmt, P.platform, scope).group_by(P.author_id)
     return {a: int(n) for a, n in conn.execute(stmt)}
@@ -87,7 +91,10 @@ def thread_posts(
     stmt = select(
         P.id, P.uri, P.in_reply_to_uri, P.quote_of_uri, P.author_id, P.created_at, P.tagged
     ).where(
-        P.boost_of_uri.is_(None), P.created_at >= window.start, P.created_at < window.end + tail
+        P.boost_of_uri.is_(None),
+        P.deleted_at.is_(None),
+        P.created_at >= window.start,
+        P.created_at < window.end + tail,
     )
     stmt = _scoped(stmt, P.platform, scope)
     out = []

@@ -8,22 +8,30 @@ counts), and never erases what was known.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, func, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    case,
+    false,
+    func,
+    or_,
+    true,
+)
+from sqlalchemy import exc as sa_exc
 
-from echochamber.models import Account, Batch, Interaction, Post, StoredPage
+from echochamber.models import Account, Batch, Post, StoredPage
 from echochamber.store import bulk
 from echochamber.store.keys import (
-    _chunks,
     account_ids,
     dialect_insert,
     post_ids,
-    week_start,
 )
+from echochamber.store.observations import is_home, record_observations
 from echochamber.store.schema import (
     AccountRow,
     EdgeWeekRow,
@@ -32,6 +40,7 @@ from echochamber.store.schema import (
     PostSourceRow,
     PostTagRow,
 )
+from echochamber.store.ties import insert_ties, resolve_parents
 
 accounts_t: Table = AccountRow.__table__  # type: ignore[assignment]
 posts_t: Table = PostRow.__table__  # type: ignore[assignment]
@@ -134,6 +143,9 @@ def _post_rows(
                 "source": p.source,
                 "collected_at": now,
                 "deleted_at": None,
+                "edited_at": p.edited_at,
+                "counts_server": p.source if is_home(p) is not None else None,
+                "counts_home": is_home(p),
             }
         )
     return rows
@@ -160,20 +172,34 @@ def _posts_upsert(conn: Connection) -> Any:
     ins = dialect_insert(conn, posts_t)
     ex = ins.excluded
     t = posts_t.c
+    # the latest edit wins: a view without an edit time never replaces an edited text
+    newer = or_(t.edited_at.is_(None), and_(ex.edited_at.is_not(None), ex.edited_at >= t.edited_at))
+    # a home server's counts are kept until the home server answers again
+    counts = or_(ex.counts_home == true(), func.coalesce(t.counts_home, false()) == false())
+
+    def kept(column: str, *, prefer_new: bool = True) -> Any:
+        new, old = getattr(ex, column), getattr(t, column)
+        return case((counts, func.coalesce(new, old) if prefer_new else new), else_=old)
+
     return ins.on_conflict_do_update(
         index_elements=[t.uri],
         set_={
-            "text": func.coalesce(func.nullif(ex.text, ""), t.text),
+            "text": case(
+                (and_(t.deleted_at.is_(None), ex.text != "", newer), ex.text), else_=t.text
+            ),
+            "edited_at": case((newer, func.coalesce(ex.edited_at, t.edited_at)), else_=t.edited_at),
             "in_reply_to_uri": func.coalesce(t.in_reply_to_uri, ex.in_reply_to_uri),
             "in_reply_to_account_id": func.coalesce(
                 t.in_reply_to_account_id, ex.in_reply_to_account_id
             ),
             "root_uri": func.coalesce(t.root_uri, ex.root_uri),
             "quote_of_uri": func.coalesce(t.quote_of_uri, ex.quote_of_uri),
-            "replies_count": func.coalesce(ex.replies_count, t.replies_count),
-            "boosts_count": func.coalesce(ex.boosts_count, t.boosts_count),
-            "favourites_count": func.coalesce(ex.favourites_count, t.favourites_count),
-            "quotes_count": func.coalesce(ex.quotes_count, t.quotes_count),
+            "replies_count": kept("replies_count"),
+            "boosts_count": kept("boosts_count"),
+            "favourites_count": kept("favourites_count"),
+            "quotes_count": kept("quotes_count"),
+            "counts_server": kept("counts_server"),
+            "counts_home": kept("counts_home"),
             "tagged": t.tagged | ex.tagged,
         },
     )
@@ -188,150 +214,83 @@ def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -
     )
 
 
-def _resolve_parents(
-    conn: Connection, posts: Sequence[Post], ids: Mapping[str, int]
-) -> list[Interaction]:
-    """Link replies whose parent was stored only by local id, in either order of arrival."""
-    ties: list[Interaction] = []
-    by_source: dict[str, set[str]] = {}
-    for p in posts:
-        if p.source and p.platform == "mastodon":  # only Mastodon ids are server-local
-            by_source.setdefault(p.source, set()).add(p.native_id)
-            if p.in_reply_to_native:
-                by_source[p.source].add(p.in_reply_to_native)
-    for source, natives in by_source.items():
-        for part in _chunks(sorted(natives)):
-            child = posts_t.alias("child")
-            rows = conn.execute(
-                select(
-                    child.c.id,
-                    child.c.uri,
-                    child.c.author_id,
-                    child.c.created_at,
-                    child.c.platform,
-                    posts_t.c.uri,
-                    posts_t.c.author_id,
-                )
-                .join(
-                    sources_t,
-                    and_(
-                        sources_t.c.server == child.c.source,
-                        sources_t.c.native_id == child.c.in_reply_to_native,
-                    ),
-                )
-                .join(posts_t, posts_t.c.id == sources_t.c.post_id)
-                .where(
-                    child.c.source == source,
-                    child.c.in_reply_to_uri.is_(None),
-                    child.c.in_reply_to_native.in_(part),
-                )
-            ).all()
-            if rows:
-                conn.execute(
-                    update(posts_t)
-                    .where(posts_t.c.id == bindparam("cid"))
-                    .values(
-                        in_reply_to_uri=bindparam("puri"),
-                        in_reply_to_native=None,
-                        in_reply_to_account_id=func.coalesce(
-                            posts_t.c.in_reply_to_account_id, bindparam("pauthor")
-                        ),
-                    ),
-                    [{"cid": r[0], "puri": r[5], "pauthor": r[6]} for r in rows],
-                )
-            for _cid, curi, cauthor, cat, platform, puri, pauthor in rows:
-                if cauthor != pauthor:
-                    ties.append(
-                        Interaction(
-                            platform,
-                            "reply",
-                            f"#id:{cauthor}",
-                            f"#id:{pauthor}",
-                            curi,
-                            cat,
-                            target_post=puri,
-                        )
-                    )
-    return ties
+REFUSALS = (sa_exc.DataError, sa_exc.IntegrityError, UnicodeError, OverflowError, ValueError)
+"""What the database (or its driver) raises for a record it cannot hold."""
 
 
-def _insert_ties(conn: Connection, ties: Sequence[Interaction], ids: Mapping[str, int]) -> int:
-    rows = []
-    seen: set[tuple[Any, ...]] = set()
-    for t in ties:
-        actor = int(t.actor[4:]) if t.actor.startswith("#id:") else ids[t.actor]
-        target = int(t.target[4:]) if t.target.startswith("#id:") else ids[t.target]
-        key: tuple[Any, ...] = (t.kind, actor, target, t.subject)
-        if actor == target or key in seen:
-            continue
-        seen.add(key)
-        rows.append(
-            {
-                "platform": t.platform,
-                "kind": t.kind,
-                "actor_id": actor,
-                "target_id": target,
-                "subject_uri": t.subject,
-                "target_uri": t.target_post,
-                "at": t.at,
-                "via_reply": t.via_reply,
-            }
-        )
-    if not rows:
-        return 0
-    rows.sort(key=lambda r: (r["kind"], r["actor_id"], r["target_id"], r["subject_uri"]))
-    ins = (
-        dialect_insert(conn, ties_t)
-        .on_conflict_do_nothing()
-        .returning(
-            ties_t.c.kind,
-            ties_t.c.actor_id,
-            ties_t.c.target_id,
-            ties_t.c.at,
-            ties_t.c.via_reply,
-            ties_t.c.platform,
-        )
-    )
-    new = conn.execute(ins, rows).all()
-    counts: Counter[tuple[Any, ...]] = Counter()
-    via: Counter[tuple[Any, ...]] = Counter()
-    for kind, actor, target, at, via_reply, platform in new:
-        key = (week_start(at), actor, target, kind, platform)
-        counts[key] += 1
-        via[key] += int(bool(via_reply))
-    bulk.executemany(
-        conn,
-        "edge_weeks.add",
-        lambda: _edge_weeks_add(conn),
-        [
-            {
-                "week": w,
-                "actor_id": a,
-                "target_id": b,
-                "kind": k,
-                "platform": p,
-                "n": n,
-                "n_via_reply": via[(w, a, b, k, p)],
-            }
-            for (w, a, b, k, p), n in sorted(counts.items())
-        ],
-    )
-    return len(new)
+def refusal(exc: BaseException) -> str:
+    """The database's reason in one line, without the statement or its parameters."""
+    from echochamber.text import one_line
+
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return one_line(text[0] if text else type(exc).__name__, 200)
 
 
-def _edge_weeks_add(conn: Connection) -> Any:
-    ins = dialect_insert(conn, edges_t)
-    return ins.on_conflict_do_update(
-        index_elements=[edges_t.c.week, edges_t.c.actor_id, edges_t.c.target_id, edges_t.c.kind],
-        set_={
-            "n": edges_t.c.n + ins.excluded.n,
-            "n_via_reply": edges_t.c.n_via_reply + ins.excluded.n_via_reply,
-        },
-    )
+def _savepoint(conn: Connection) -> Any:
+    """A SAVEPOINT inside the caller's transaction.  pysqlite opens its transaction only at
+    the first write, so on SQLite the transaction is begun first: otherwise the savepoint
+    would be the transaction, and releasing it would commit the caller's work early."""
+    if conn.dialect.name == "sqlite":
+        raw: Any = conn.connection.driver_connection
+        if not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN")
+    return conn.begin_nested()
 
 
-def store_batch(conn: Connection, batch: Batch, *, now: datetime) -> StoredPage:
-    """Store a batch inside the caller's transaction; returns what was new."""
+def store_batch(
+    conn: Connection,
+    batch: Batch,
+    *,
+    now: datetime,
+    server: str | None = None,
+    token: bool | None = None,
+) -> StoredPage:
+    """Store a batch inside the caller's transaction; returns what was new.
+
+    ``server`` is the host that answered (recorded on new ties), ``token`` whether it was
+    asked with one.  A record the database refuses does not spoil the batch: the batch is
+    stored again record by record, each in a savepoint, and the refused ones are named in
+    :attr:`StoredPage.refused` (``post URI: reason``) while the rest is stored.
+    """
+    try:
+        with _savepoint(conn):
+            return _store(conn, batch, now, server, token)
+    except REFUSALS as exc:
+        if isinstance(exc, sa_exc.StatementError) and not isinstance(
+            exc, sa_exc.DataError | sa_exc.IntegrityError
+        ):
+            raise
+        first = refusal(exc)
+    total = StoredPage()
+    refused: list[str] = []
+    accounts = {a.key: a for a in batch.accounts}
+
+    def unit(name: str, part: Batch) -> None:
+        nonlocal total
+        try:
+            with _savepoint(conn):
+                total = total + _store(conn, part, now, server, token)
+        except REFUSALS as exc:
+            refused.append(f"{name}: {refusal(exc)}")
+
+    for a in batch.accounts:
+        unit(a.key, Batch(accounts=(a,)))
+    for p in batch.posts:
+        keys = {p.author, *p.mentions, p.in_reply_to_account or p.author}
+        unit(p.uri, Batch(tuple(accounts[k] for k in keys if k in accounts), (p,)))
+    for t in batch.interactions:
+        keys = {t.actor, t.target}
+        part = Batch(tuple(accounts[k] for k in keys if k in accounts), (), (t,))
+        unit(f"{t.kind} {t.actor} -> {t.subject}", part)
+    if not refused:  # the batch failed as a whole but every record went in alone
+        refused.append(f"batch stored record by record after: {first}")
+    return StoredPage(total.posts_new, total.posts_seen, total.interactions_new, tuple(refused))
+
+
+def _store(
+    conn: Connection, batch: Batch, now: datetime, server: str | None, token: bool | None
+) -> StoredPage:
     posts = list({p.uri: p for p in batch.posts}.values())
     _upsert_accounts(conn, _account_rows(batch, now))  # the first write: every author
     keys = {a.key for a in batch.accounts} | {p.author for p in posts}
@@ -361,8 +320,9 @@ def store_batch(conn: Connection, batch: Batch, *, now: datetime) -> StoredPage:
             key=lambda r: (r["server"], r["native_id"]),
         ),
     )
-    ties = list(batch.interactions) + _resolve_parents(conn, posts, ids)
-    new_ties = _insert_ties(conn, ties, ids)
+    record_observations(conn, posts, pids, now, token)
+    ties = list(batch.interactions) + resolve_parents(conn, posts, ids)
+    new_ties = insert_ties(conn, ties, ids, (server, token, now))
     return StoredPage(
         posts_new=len(posts) - len(before), posts_seen=len(before), interactions_new=new_ties
     )

@@ -133,6 +133,9 @@ PostRow = _Table(
         Column("source", String(255), nullable=True),
         Column("collected_at", UTCDateTime, nullable=False),
         Column("deleted_at", UTCDateTime, nullable=True),
+        Column("edited_at", UTCDateTime, nullable=True),
+        Column("counts_server", String(255), nullable=True),
+        Column("counts_home", Boolean, nullable=True),
         Index("ix_posts_source_parent", "source", "in_reply_to_native"),
     )
 )
@@ -173,6 +176,9 @@ InteractionRow = _Table(
         Column("target_uri", String(1024), nullable=True),
         Column("at", UTCDateTime, index=True, nullable=False),
         Column("via_reply", Boolean, default=False, nullable=False),
+        Column("server", String(255), nullable=True),
+        Column("with_token", Boolean, nullable=True),
+        Column("observed_at", UTCDateTime, nullable=True),
         UniqueConstraint(
             "kind", "actor_id", "target_id", "subject_uri", name="uq_interactions_tie"
         ),
@@ -261,9 +267,11 @@ WatchRow = _Table(
         Column("checks", Integer, default=0, nullable=False),
         Column("settled", Boolean, default=False, nullable=False),
         Column("last_checked", UTCDateTime, nullable=True),
+        Column("kind", String(16), default="root", server_default="root", nullable=False),
     )
 )
-"""A tagged post whose conversation is revisited while it settles."""
+"""A post whose conversation is revisited while it settles: a tagged post (``kind`` root:
+its context, boosts and favourites) or a post of its thread (reply: boosts and favourites)."""
 
 
 SnapshotRow = _Table(
@@ -318,3 +326,42 @@ JobRunRow = _Table(
     )
 )
 """The last outcome of each daemon job, for ``status``."""
+
+
+PostObservationRow = _Table(
+    Table(
+        "post_observations",
+        metadata,
+        Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+        Column("server", String(255), primary_key=True),
+        Column("home", Boolean, default=False, nullable=False),
+        Column("with_token", Boolean, default=False, nullable=False),
+        Column("first_seen", UTCDateTime, nullable=False),
+        Column("last_seen", UTCDateTime, nullable=False),
+        Column("replies_count", Integer, nullable=True),
+        Column("boosts_count", Integer, nullable=True),
+        Column("favourites_count", Integer, nullable=True),
+        Column("quotes_count", Integer, nullable=True),
+    )
+)
+"""Who answered for a post, with or without a token, when, and the counts it claimed then."""
+
+
+ServerRow = _Table(
+    Table(
+        "servers",
+        metadata,
+        Column("host", String(255), primary_key=True),
+        Column("software", String(64), nullable=True),
+        Column("version", String(64), nullable=True),
+        Column("api", Boolean, nullable=True),
+        Column("checked_at", UTCDateTime, nullable=True),
+        Column("failures", Integer, default=0, nullable=False),
+        Column("open_until", UTCDateTime, nullable=True),
+        Column("last_error", Text, nullable=True),
+        Column("last_failure_at", UTCDateTime, nullable=True),
+        Column("last_ok_at", UTCDateTime, nullable=True),
+        Column("requests", Integer, default=0, nullable=False),
+    )
+)
+"""Fediverse servers asked for posts: software (nodeinfo) and circuit-breaker state."""

@@ -19,10 +19,18 @@ from echochamber.models import (
     WatchedPost,
 )
 from echochamber.store.ingest import store_batch
-from echochamber.store.keys import dialect_insert, post_ids
+from echochamber.store.keys import _chunks, dialect_insert, post_ids
+from echochamber.store.observations import mark_deleted
 from echochamber.store.raw import store_raw
-from echochamber.store.schema import AccountRow, CollectionRunRow, CursorRow, PostRow, WatchRow
-from echochamber.text import server_host
+from echochamber.store.schema import (
+    AccountRow,
+    CollectionRunRow,
+    CursorRow,
+    PostRow,
+    PostSourceRow,
+    WatchRow,
+)
+from echochamber.text import one_line, server_host
 
 cursors_t: Table = CursorRow.__table__  # type: ignore[assignment]
 runs_t: Table = CollectionRunRow.__table__  # type: ignore[assignment]
@@ -73,7 +81,10 @@ class StreamSink:
     """Stores each page, its raw payload and the stream cursor in one transaction.
 
     With ``watch``, tagged posts are put on the conversation watch list of this server in the
-    same transaction.  A sink without a stream (revisits) stores pages and moves no cursor.
+    same transaction; a page marked ``watch`` (a watched thread's context) puts its posts there
+    as replies.  A sink without a stream (revisits) stores pages and moves no cursor.  Posts a
+    page names ``gone`` are marked deleted.  ``notes`` gathers what cleaning changed and what the
+    store refused, for the run's report.
     """
 
     def __init__(
@@ -93,16 +104,23 @@ class StreamSink:
         self.stream = stream
         self.watch = watch
         self.totals = StoredPage()
+        self.notes: list[str] = []
 
     def __call__(self, page: Page) -> StoredPage:
         now = self.clock()
         with self.engine.begin() as conn:
-            stored = store_batch(conn, page.batch, now=now)
+            stored = store_batch(
+                conn,
+                page.batch,
+                now=now,
+                server=page.server or server_host(self.server),
+                token=page.token,
+            )
             if page.raw:
                 store_raw(
                     conn,
                     platform=self.platform,
-                    source=self.server,
+                    source=page.server or self.server,
                     endpoint=page.endpoint,
                     body=page.raw,
                     now=now,
@@ -110,9 +128,16 @@ class StreamSink:
             if self.watch:
                 tagged = [p for p in page.batch.posts if p.tagged]
                 add_watch(conn, self.server, tagged, now)
+            if page.watch:
+                thread = [p for p in page.batch.posts if p.boost_of is None]
+                add_watch(conn, self.server, thread, now, kind="reply")
+            if page.gone:
+                stored = stored + StoredPage(deleted=mark_deleted(conn, page.gone, now))
             if self.stream is not None:
                 _save_cursor(conn, self.stream, page, now)
         self.totals = self.totals + stored
+        self.notes.extend(page.batch.notes)
+        self.notes.extend(stored.refused)
         return stored
 
     def advance(self, cursor: str) -> None:
@@ -123,18 +148,26 @@ class StreamSink:
             _save_cursor(conn, self.stream, Page(Batch(), b"", "", cursor=cursor), self.clock())
 
 
-def add_watch(conn: Connection, server: str, posts: Sequence[Post], now: datetime) -> None:
-    """Watch these tagged posts' conversations on ``server`` (first check: now).
+def add_watch(
+    conn: Connection, server: str, posts: Sequence[Post], now: datetime, kind: str = "root"
+) -> None:
+    """Watch these posts on ``server``'s revisit list (first check: now).
 
-    A Mastodon server watches the posts it serves (their ``source`` is its host: their local
-    ids are its own); X and Bluesky watch every tagged post.
+    Roots (tagged posts): a Mastodon server watches the posts it serves (their ``source`` is
+    its host); X and Bluesky watch every tagged post.  Replies (``kind="reply"``, the posts of
+    a watched thread) are watched by the server whose thread they came from.  A post already
+    watched keeps its row.
     """
     if not posts:
         return
     ids = post_ids(conn, (p.uri for p in posts))
     host = server_host(server)
     chosen = sorted(
-        (p for p in posts if p.platform != "mastodon" or p.source == host),
+        (
+            p
+            for p in posts
+            if p.uri in ids and (kind != "root" or p.platform != "mastodon" or p.source == host)
+        ),
         key=lambda p: ids[p.uri],
     )
     rows = [
@@ -147,6 +180,7 @@ def add_watch(conn: Connection, server: str, posts: Sequence[Post], now: datetim
             "checks": 0,
             "settled": False,
             "last_checked": None,
+            "kind": kind,
         }
         for p in chosen
     ]
@@ -154,26 +188,41 @@ def add_watch(conn: Connection, server: str, posts: Sequence[Post], now: datetim
         conn.execute(dialect_insert(conn, watch_t).on_conflict_do_nothing(), rows)
 
 
-def due_watch(engine: Engine, server: str, now: datetime, limit: int) -> list[WatchedPost]:
-    """Watched posts of ``server`` due for a revisit, oldest schedule first."""
+def due_watch(
+    engine: Engine, server: str, now: datetime, limit: int, *, refresh: bool = False
+) -> list[WatchedPost]:
+    """Watched posts of ``server`` due for a revisit, oldest schedule first (``refresh``: every
+    post still settling, whatever its schedule).  Deleted posts are no longer revisited."""
     w = watch_t.c
+    due = [w.server == server, w.settled.is_(False), PostRow.deleted_at.is_(None)]
+    if not refresh:
+        due.append(w.next_check <= now)
     with engine.connect() as conn:
         rows = conn.execute(
             select(
                 w.post_id,
                 w.native_id,
                 w.checks,
+                w.kind,
                 PostRow.uri,
+                PostRow.url,
                 PostRow.platform,
                 PostRow.created_at,
                 AccountRow.key,
             )
             .join(PostRow.__table__, PostRow.id == w.post_id)
             .join(AccountRow.__table__, AccountRow.id == PostRow.author_id)
-            .where(w.server == server, w.settled.is_(False), w.next_check <= now)
+            .where(*due)
             .order_by(w.next_check, w.post_id)
             .limit(limit)
         ).all()
+        local: dict[int, list[tuple[str, str]]] = {}
+        src = PostSourceRow.__table__.c  # type: ignore[attr-defined]
+        for part in _chunks(sorted(r.post_id for r in rows)):
+            for pid, host, native in conn.execute(
+                select(src.post_id, src.server, src.native_id).where(src.post_id.in_(part))
+            ):
+                local.setdefault(pid, []).append((host, native))
     return [
         WatchedPost(
             id=r.post_id,
@@ -183,9 +232,12 @@ def due_watch(engine: Engine, server: str, now: datetime, limit: int) -> list[Wa
                 native_id=r.native_id,
                 author=r.key,
                 created_at=r.created_at,
+                url=r.url,
             ),
             native_id=r.native_id,
             checks=r.checks,
+            kind=r.kind,
+            ids=tuple(sorted(local.get(r.post_id, ()))),
         )
         for r in rows
     ]
@@ -237,6 +289,6 @@ def finish_run(engine: Engine, run_id: int, result: CollectResult, now: datetime
                 interactions_new=result.interactions_new,
                 errors=len(result.errors),
                 status=result.status,
-                message="; ".join((*result.errors, *result.skipped))[:4000] or None,
+                message=one_line("; ".join((*result.errors, *result.skipped)), 4000) or None,
             )
         )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Table, func, select
 
 from echochamber.models import KINDS, REVISITS
+from echochamber.store.fediverse import completeness, failing_servers
 from echochamber.store.schema import (
     AccountRow,
     CollectionRunRow,
@@ -113,4 +115,6 @@ def status(engine: Engine) -> dict[str, Any]:
         },
         "streams": streams,
         "conversations": conversations,
+        "completeness": completeness(engine).as_dict(),
+        "servers": failing_servers(engine, datetime.now(UTC)),
     }
