@@ -120,7 +120,7 @@ def test_graph_queries_from_the_command_line(db_url: str, engine: Engine, tmp_pa
             db_url, cfg, "graph", "path", handle(16), handle(26), "--week", "2026-W47", "--json"
         ).stdout
     )
-    assert len(path["hops"]) == nx.shortest_path_length(G, 16, 26)
+    assert path["found"] and len(path["hops"]) == nx.shortest_path_length(G, 16, 26)
     br = json.loads(
         run(db_url, cfg, "graph", "bridges", "--week", "2026-W47", "--json", "--top", "5").stdout
     )
@@ -140,8 +140,15 @@ def test_graph_queries_from_the_command_line(db_url: str, engine: Engine, tmp_pa
         "weight",
     ]
     assert len(rows) - 1 == G.number_of_edges()
+    with (tmp_path / "g.nodes.csv").open() as fh:
+        nodes = list(csv.DictReader(fh))
+    assert len(nodes) == 34 and sum(n["is_core"] == "True" for n in nodes) == len(hi)
+    # the export's core is the snapshot's roster, whatever the configuration says today
+    run(db_url, cfg, "metrics", "compute", "--week", "2026-W47")
+    other = tmp_path / "other.toml"
+    other.write_text(f'[core]\npolicy = "list"\naccounts = ["{handle(33)}"]\n')
     gexf = tmp_path / "g.gexf"
-    run(db_url, cfg, "graph", "export", "--week", "2026-W47", "--format", "gexf", "-o", str(gexf))
+    run(db_url, other, "graph", "export", "--week", "2026-W47", "--format", "gexf", "-o", str(gexf))
     H = nx.read_gexf(gexf)
     assert H.number_of_nodes() == 34
     assert sum(1 for _, d in H.nodes(data=True) if d["is_core"]) == len(hi)
@@ -173,3 +180,30 @@ def test_identities_merge_one_person_across_platforms(engine: Engine, tmp_path: 
     together = compute(engine, linked, WEEK).metrics
     assert apart["hop_profile"]["1"] == 1 and together["hop_profile"]["1"] == 2
     assert together["participants"] == apart["participants"] - 1
+
+
+def test_graph_path_says_who_acted_on_whom(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    # 1 replied to 0 and 2 replied to 1; 3 and 4 talk only to each other
+    graph_as_posts(engine, [(1, 0), (2, 1), (4, 3)])
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[core]\npolicy = "list"\naccounts = ["{handle(0)}"]\n')
+    week = ("--week", "2026-W47")
+    text = run(db_url, cfg, "graph", "path", handle(0), handle(2), *week).output
+    assert f"1. {handle(1)} acted on {handle(0)}: reply 1" in text
+    assert f"2. {handle(2)} acted on {handle(1)}: reply 1" in text
+    got = json.loads(
+        run(db_url, cfg, "graph", "path", handle(0), handle(2), *week, "--json").output
+    )
+    assert got["found"] and [h["direction"] for h in got["hops"]] == ["was acted on by"] * 2
+    same = run(db_url, cfg, "graph", "path", handle(1), handle(1), *week, "--json")
+    assert same.exit_code == 0 and json.loads(same.output)["same"] is True
+    # no path: exit 3 with and without --json (the real process), and the JSON still says so
+    import subprocess
+    import sys
+
+    cli_ = [sys.executable, "-m", "echochamber", "--config", str(cfg), "--db", db_url]
+    args = ["graph", "path", handle(0), handle(4), *week]
+    plain = subprocess.run([*cli_, *args], capture_output=True, text=True, timeout=120)
+    js = subprocess.run([*cli_, *args, "--json"], capture_output=True, text=True, timeout=120)
+    assert plain.returncode == js.returncode == 3
+    assert "no interaction path" in plain.stderr and json.loads(js.stdout)["found"] is False

@@ -210,15 +210,30 @@ def path(
     a = app(ctx)
     engine = a.engine()
     window = resolve_window(engine, week, start, end, scope)
-    hops = shortest_path(engine, a.settings, window, scope, source, target)
+    found = shortest_path(engine, a.settings, window, scope, source, target)
     if as_json:
-        emit_json({"window": window.label, "source": source, "target": target, "hops": hops})
-        return
-    if not hops:
+        emit_json(
+            {
+                "window": window.label,
+                "source": source,
+                "target": target,
+                "found": found.found,
+                "same": found.same,
+                "hops": found.hops,
+            }
+        )
+    elif found.same:
+        out(f"{safe(source)} and {safe(target)} are the same account: a path of no steps")
+    else:
+        out(f"{window.label}: {len(found.hops)} step(s) from {safe(source)} to {safe(target)}")
+        for i, h in enumerate(found.hops, start=1):
+            kinds = ", ".join(f"{k} {v}" for k, v in h["kinds"].items() if v)
+            who, whom = (
+                (h["from"], h["to"]) if h["direction"] == "acted on" else (h["to"], h["from"])
+            )
+            out(f"  {i}. {safe(who)} acted on {safe(whom)}: {kinds}")
+    if not found.found:  # the same exit code with and without --json
         raise NotFound(f"no interaction path from {source} to {target} in {window.label}")
-    for h in hops:
-        kinds = ", ".join(f"{k} {v}" for k, v in h["kinds"].items() if v)
-        out(f"{safe(h['from'])} -> {safe(h['to'])}  ({kinds})")
 
 
 @graph.command()
@@ -284,4 +299,8 @@ def export(
     engine = a.engine()
     window = resolve_window(engine, week, start, end, scope)
     n, m = export_graph(engine, a.settings, window, scope, fmt_, str(target))
+    if fmt_ == "csv":
+        from echochamber.pipeline.queries import nodes_file
+
+        click.echo(f"wrote {nodes_file(target)}: the accounts", err=True)
     click.echo(f"wrote {output}: {n} accounts, {m} ties ({window.label}, {scope})", err=True)

@@ -7,7 +7,7 @@ import csv
 import itertools
 import json
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -122,11 +122,26 @@ def _bfs_path(
     return []
 
 
+@dataclass(frozen=True)
+class PathFound:
+    """A shortest interaction path: its steps (who acted on whom, by kind), or none."""
+
+    hops: list[dict[str, Any]]
+    found: bool
+    same: bool = False
+
+
 def shortest_path(
     engine: Engine, settings: Settings, window: Window, scope: str, source: str, target: str
-) -> list[dict[str, Any]]:
-    """Hops from ``source`` to ``target`` along interactions (either direction)."""
+) -> PathFound:
+    """Steps from ``source`` to ``target`` along interactions, in either direction.
+
+    Each step says who acted on whom (``direction``: ``acted on`` when the step's ``from``
+    account acted on its ``to`` account) and the interactions by kind.
+    """
     a, b = account_id(engine, source), account_id(engine, target)
+    if a == b:
+        return PathFound([], found=True, same=True)
     with graph_reader(engine) as reader:
         if is_whole_weeks(window):
             nodes = _bfs_path(reader, window, scope, a, b)
@@ -136,20 +151,20 @@ def shortest_path(
                 fwd = reader.pair_kinds(window, u, v, scope)
                 kinds = fwd or reader.pair_kinds(window, v, u, scope)
                 hops.append(_hop(info, u, v, bool(fwd), kinds))
-            return hops
+            return PathFound(hops, found=bool(hops))
         wk = load_week(reader, settings, window, scope)
     U = wk.G.to_undirected(as_view=True)
     if a not in U or b not in U:
-        return []
+        return PathFound([], found=False)
     try:
         path_nodes = nx.shortest_path(U, a, b)
     except nx.NetworkXNoPath:
-        return []
+        return PathFound([], found=False)
     out = []
     for u, v in itertools.pairwise(path_nodes):
         data = wk.G.get_edge_data(u, v) or wk.G.get_edge_data(v, u) or {}
         out.append(_hop(wk.info, u, v, wk.G.has_edge(u, v), data))
-    return out
+    return PathFound(out, found=True)
 
 
 def _hop(info: Any, u: int, v: int, forward: bool, kinds: Any) -> dict[str, Any]:
@@ -164,13 +179,24 @@ def _hop(info: Any, u: int, v: int, forward: bool, kinds: Any) -> dict[str, Any]
 def export_graph(
     engine: Engine, settings: Settings, window: Window, scope: str, fmt: str, output: str
 ) -> tuple[int, int]:
-    """Write the window's graph; nodes carry is_core, hop, community and activity."""
+    """Write the window's graph; nodes carry is_core, hop, community and activity.
+
+    The core is the roster of the window's stored snapshot (the one its numbers used), or
+    today's roster policy when the window has none.  Every participant is a node, those
+    without ties too (they posted under the tag).  CSV writes the edges to ``output`` and the
+    nodes beside it (``NAME.nodes.csv``).
+    """
     from echochamber.metrics.communities import community_of
 
     with graph_reader(engine) as reader:
         wk = load_week(reader, settings, window, scope)
-    G = wk.G
-    hops = hop_distances(G, wk.core)
+    snap = load_snapshot(engine, window, scope, settings.core.policy)
+    core = snap.core_ids if snap is not None else wk.core
+    G = wk.G.copy()
+    for t in wk.trees:
+        G.add_nodes_from(t.author.values())
+    G.add_nodes_from(wk.tagged_posts)
+    hops = hop_distances(G, core)
     comm = community_of(G, seed=settings.metrics.seed)
     H = nx.DiGraph()
     for n in G.nodes:
@@ -178,7 +204,7 @@ def export_graph(
         H.add_node(
             str(i.get("handle") or n),
             label=str(i.get("handle") or n),
-            is_core=n in wk.core,
+            is_core=n in core,
             hop=-1 if hops.get(n) is None else int(hops[n]),
             community=int(comm.get(n, -1)),
             posts=int(wk.tagged_posts.get(n, 0)),
@@ -210,3 +236,14 @@ def _write(H: nx.DiGraph, fmt: str, output: Path) -> None:
             w.writerow(["source", "target", *KINDS, "weight"])
             for u, v, d in sorted(H.edges(data=True)):
                 w.writerow([u, v, *[d[k] for k in KINDS], d["weight"]])
+        columns = ["is_core", "hop", "community", "posts", "followers", "platform"]
+        with nodes_file(output).open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", *columns])
+            for n, d in sorted(H.nodes(data=True)):
+                w.writerow([n, *[d[c] for c in columns]])
+
+
+def nodes_file(output: Path) -> Path:
+    """Where a CSV export puts its nodes: ``g.csv`` -> ``g.nodes.csv``."""
+    return output.with_name(f"{output.stem}.nodes{output.suffix or '.csv'}")
