@@ -122,11 +122,14 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     html = Path(out["report_html"]).read_text()
     assert out["subject"].startswith("#hcsm week ") and "data:image/png;base64," in html
     engine = make_engine(out["store"])
-    from echochamber.store.schema import SnapshotRow
+    from echochamber.store.schema import AccountRow, SnapshotRow
 
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(SnapshotRow)) == 12
+        handles = set(conn.scalars(select(AccountRow.handle)))
     engine.dispose()
+    # the demo's accounts live on its configured domain, whatever port its server used
+    assert handles and all(h.endswith("@hcsm.demo") for h in handles if h), sorted(handles)[:5]
     share = out["metrics"]["outside_share"]
     assert f"{100 * share:.1f}%" in html
 

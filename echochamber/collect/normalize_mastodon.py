@@ -67,8 +67,12 @@ def _account(obj: JSON, ctx: _Ctx) -> Account:
         return seen[1]
     username = str(obj.get("username") or "")
     acct = str(obj.get("acct") or username)
-    handle = acct if "@" in acct else f"{acct}@{ctx.host}"
-    url = obj.get("url") or obj.get("uri") or f"https://{handle.split('@', 1)[1]}/@{username}"
+    profile = obj.get("url") or obj.get("uri")
+    # a local acct has no domain: the account's home is its profile URL's host (the server
+    # that served it may be a mirror or a test server on another address), else that server
+    home = server_host(str(profile)) if isinstance(profile, str) and "//" in profile else ctx.host
+    handle = acct if "@" in acct else f"{acct}@{home}"
+    url = profile or f"https://{handle.split('@', 1)[1]}/@{username}"
     key = str(url)
     noindex = bool(obj.get("noindex"))
     if noindex and ctx.respect_noindex:
