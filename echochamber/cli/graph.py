@@ -13,6 +13,7 @@ import click
 from echochamber.cli.context import app, emit_json, out, output_file, safe
 from echochamber.cli.windows import resolve_window, window_options
 from echochamber.errors import NotFound
+from echochamber.text import display_name
 
 if TYPE_CHECKING:
     from echochamber.models import Snapshot, Window
@@ -151,7 +152,10 @@ def account(
         f"  core: {'yes' if prof['is_core'] else 'no'}   hop from core: "
         f"{prof['hop'] if prof['hop'] is not None else '-'}   followers: {prof['followers']}"
     )
-    out(f"  first seen {prof['first_seen']}   last seen {prof['last_seen']}")
+    out(
+        f"  first seen {prof['first_seen']}   last post {prof['last_post'] or '-'}"
+        f"   last seen {prof['last_seen']}"
+    )
     for direction in ("out", "in"):
         ties = prof["ties"][direction]
         out(f"  {direction:>3}: " + ", ".join(f"{k} {v}" for k, v in ties.items()))
@@ -262,11 +266,14 @@ def bridges(
     if as_json:
         emit_json({"window": window.label, "scope": scope, "bridges": rows})
         return
+    if not rows:
+        out(f"{window.label}: no bridges (no outsider was reached through another account)")
+        return
+    out(f"{window.label}: {len(rows)} bridge(s), most outsiders reached through them first")
+    out(f"{'handle':<40} {'side':<8} {'outsiders reached':>17}")
     for r in rows:
-        out(
-            f"{safe(r['handle']):<40} {'core' if r['is_core'] else 'outside':<8} "
-            f"reached {r['reached']}"
-        )
+        side = "core" if r["is_core"] else "outside"
+        out(f"{display_name(r['handle'], 39):<40} {side:<8} {r['reached']:>17}")
 
 
 @graph.command()

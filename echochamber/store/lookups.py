@@ -74,7 +74,9 @@ def account_record(engine: Engine, aid: int, window: Window, scope: str) -> Acco
             for kind, n in conn.execute(stmt.group_by(T.kind)):
                 ties[direction][kind] = int(n)
         span = conn.execute(
-            select(func.min(P.created_at), func.max(P.created_at)).where(P.author_id == aid)
+            select(func.min(P.created_at), func.max(P.created_at)).where(
+                P.author_id == aid, P.boost_of_uri.is_(None)
+            )
         ).one()
         weekly: dict[str, dict[str, int]] = {}
         for week, n in conn.execute(
@@ -98,7 +100,7 @@ def account_record(engine: Engine, aid: int, window: Window, scope: str) -> Acco
         bot=bool(acc["bot"]),
         first_seen=first,
         last_seen=last,
-        last_post=span[1],
+        last_post=span[1],  # the newest post written (a boost is not one)
         ties={d: {k: ties[d].get(k, 0) for k in KINDS} for d in ("out", "in")},
         weekly=[{"week": w, **v} for w, v in sorted(weekly.items())],
     )
