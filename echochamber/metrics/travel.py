@@ -8,7 +8,7 @@ A step is time-respecting when u acts on a post of v written at or after v was r
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from statistics import fmean
 from typing import Any
@@ -53,15 +53,8 @@ class TravelMetrics:
 
     def as_dict(self) -> dict[str, Any]:
         """The seven published keys (``engaged`` as a count)."""
-        return {
-            "engaged": len(self.engaged),
-            "engaged_outside_share": self.engaged_outside_share,
-            "outsiders_reached": self.outsiders_reached,
-            "travel_profile": dict(self.travel_profile),
-            "mean_travel": self.mean_travel,
-            "core_outbound_share": self.core_outbound_share,
-            "core_mentions_outward": self.core_mentions_outward,
-        }
+        out = {f.name: getattr(self, f.name) for f in fields(self)[:-1]}  # not travel_distance
+        return out | {"engaged": len(self.engaged), "travel_profile": dict(self.travel_profile)}
 
 
 def travel_distances(acts: Iterable[Act], core: Iterable[Hashable]) -> dict[Hashable, int]:
@@ -73,9 +66,8 @@ def travel_distances(acts: Iterable[Act], core: Iterable[Hashable]) -> dict[Hash
     u's distance is the first k at which some act of u (favourites included) meets
     ``e_{k-1}(target) <= target_at``; a favourite reaches u but sets no ``e``.  Iterate until
     ``e`` stops changing; O(levels x acts).  A step onto a non-core post whose ``target_at``
-    is None cannot be checked and is not taken.  Mentions are not travel.
-
-    Returns core members at 0 and reached outsiders at k >= 1; unreached accounts are absent.
+    is None cannot be checked and is not taken.  Mentions are not travel.  Returns core
+    members at 0 and reached outsiders at k >= 1; unreached accounts are absent.
 
     References
     ----------
@@ -113,7 +105,7 @@ def travel_distances(acts: Iterable[Act], core: Iterable[Hashable]) -> dict[Hash
         active = new
 
 
-def _engages(a: Act, C: frozenset[Hashable], roots: Mapping[Hashable, Hashable]) -> bool:
+def _engages(a: Act, C: frozenset[Hashable], roots: Mapping[Any, Hashable]) -> bool:
     if a.kind in TRAVEL and a.target in C:
         return True
     return a.kind in ("reply", "quote") and a.thread in roots and roots[a.thread] in C
@@ -122,7 +114,7 @@ def _engages(a: Act, C: frozenset[Hashable], roots: Mapping[Hashable, Hashable])
 def engaged(
     acts: Iterable[Act],
     core: Iterable[Hashable],
-    thread_root_author: Mapping[Hashable, Hashable] | None = None,
+    thread_root_author: Mapping[Any, Hashable] | None = None,
 ) -> frozenset[Hashable]:
     """Accounts, core members included, that engaged with the core in the window.
 
@@ -146,7 +138,7 @@ def engaged(
 def travel_metrics(
     acts: Iterable[Act],
     core: Iterable[Hashable],
-    thread_root_author: Mapping[Hashable, Hashable] | None = None,
+    thread_root_author: Mapping[Any, Hashable] | None = None,
 ) -> TravelMetrics:
     """All travel metrics of a window's acts for core C.
 
@@ -184,6 +176,7 @@ def travel_metrics(
         profile["1" if d == 1 else "2" if d == 2 else "3+"] += 1
     core_acts = [a for a in acts if a.kind in TRAVEL and a.actor in C]
     outbound = sum(a.target not in C for a in core_acts)
+    mentioned = {a.target for a in acts if a.kind == "mention" and a.actor in C}
     return TravelMetrics(
         engaged=eng,
         engaged_outside_share=len(eng - C) / len(eng) if eng else None,
@@ -191,37 +184,34 @@ def travel_metrics(
         travel_profile=profile,
         mean_travel=fmean(out) if out else None,
         core_outbound_share=outbound / len(core_acts) if core_acts else None,
-        core_mentions_outward=len(
-            {a.target for a in acts if a.kind == "mention" and a.actor in C} - C
-        ),
+        core_mentions_outward=len(mentioned - C),
         travel_distance=dist,
     )
 
 
+Arrays = tuple[np.ndarray, ...]
+_Draws = dict[str, np.ndarray]
+
+
 @dataclass(frozen=True)
 class _Encoded:
-    """A window's acts as arrays for the bootstrap (acts grouped by unit = conversation)."""
+    """A window's acts as arrays for the bootstrap; a unit is a conversation.
+
+    ``steps``: the outsiders' travel acts sorted by actor node, as (unit, target node,
+    target_at, at, passes, actor node); times in microseconds, ``target_at`` -inf when
+    unknown.  Nodes ``0 .. n_core - 1`` are the core.
+    """
 
     n_units: int
     core_acts: np.ndarray  # per unit: the core's reply/quote/boost/favourite acts
     core_out: np.ndarray  # per unit: those whose target is an outsider
-    eng_unit: np.ndarray  # unit of each distinct (engaging account, unit) pair, by account
-    eng_starts: np.ndarray  # where each engaging account's pairs start
-    eng_outsider: np.ndarray  # per engaging account: not in the core
+    eng: Arrays  # unit of each (engaging account, unit) pair, account starts, outsider?
     n_nodes: int
-    core_nodes: np.ndarray
-    step_unit: np.ndarray  # outsiders' travel acts, grouped by actor
-    step_target: np.ndarray
-    step_target_at: np.ndarray  # microseconds; -inf when unknown
-    step_at: np.ndarray
-    step_passes: np.ndarray
-    step_starts: np.ndarray
-    step_actor: np.ndarray  # node of each actor group
+    n_core: int
+    steps: Arrays
 
 
-def _encode(
-    acts: Sequence[Act], C: frozenset[Hashable], roots: Mapping[Hashable, Hashable]
-) -> _Encoded:
+def _encode(acts: Sequence[Act], C: frozenset[Hashable], roots: Mapping[Any, Hashable]) -> _Encoded:
     units: dict[tuple[bool, Hashable], int] = {}
     unit = [
         units.setdefault((True, a.thread) if a.thread is not None else (False, i), len(units))
@@ -230,104 +220,79 @@ def _encode(
     n = len(units)
     core_acts, core_out = np.zeros(n), np.zeros(n)
     by_actor: dict[Hashable, set[int]] = {}  # engaging account -> units where it engaged
+    node: dict[Hashable, int] = {c: i for i, c in enumerate(C)}
+    ref, micro = (acts[0].at if acts else datetime.min), timedelta(microseconds=1)
+    rows: list[tuple[int, int, int, float, float, bool]] = []
     for a, u in zip(acts, unit, strict=True):
+        if _engages(a, C, roots):
+            by_actor.setdefault(a.actor, set()).add(u)
         if a.kind in TRAVEL and a.actor in C:
             core_acts[u] += 1
             core_out[u] += a.target not in C
-        if _engages(a, C, roots):
-            by_actor.setdefault(a.actor, set()).add(u)
-    sizes = [len(us) for us in by_actor.values()]
-    node: dict[Hashable, int] = {c: i for i, c in enumerate(C)}
-    ref = acts[0].at if acts else datetime(2000, 1, 1)
-    micro = timedelta(microseconds=1)
-    rows: list[tuple[int, int, int, float, float, bool]] = []
-    for a, u in zip(acts, unit, strict=True):
-        if a.kind in TRAVEL and a.actor not in C:
+        elif a.kind in TRAVEL:
             tat = -np.inf if a.target_at is None else (a.target_at - ref) / micro
             v, w = node.setdefault(a.actor, len(node)), node.setdefault(a.target, len(node))
             rows.append((v, u, w, tat, (a.at - ref) / micro, a.kind in PASSING))
-    rows.sort(key=lambda r: r[0])
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
-    actor = np.array(cols[0], dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, actor[1:] != actor[:-1]]) if rows else np.array([], int)
-    return _Encoded(
-        n_units=n,
-        core_acts=core_acts,
-        core_out=core_out,
-        eng_unit=np.array([u for us in by_actor.values() for u in sorted(us)], dtype=np.int64),
-        eng_starts=np.cumsum([0, *sizes[:-1]], dtype=np.int64) if sizes else np.zeros(0, int),
-        eng_outsider=np.array([v not in C for v in by_actor], dtype=bool),
-        n_nodes=len(node),
-        core_nodes=np.arange(len(C)),
-        step_unit=np.array(cols[1], dtype=np.int64),
-        step_target=np.array(cols[2], dtype=np.int64),
-        step_target_at=np.array(cols[3], dtype=float),
-        step_at=np.array(cols[4], dtype=float),
-        step_passes=np.array(cols[5], dtype=bool),
-        step_starts=starts,
-        step_actor=actor[starts] if rows else np.array([], int),
+    sizes = [len(us) for us in by_actor.values()]
+    eng = (
+        np.array([u for us in by_actor.values() for u in sorted(us)], dtype=np.int64),
+        np.cumsum([0, *sizes], dtype=np.int64)[:-1],
+        np.array([v not in C for v in by_actor], dtype=bool),
     )
+    rows.sort(key=lambda r: r[0])
+    cols = np.array(rows, dtype=float).reshape(-1, 6).T  # node indices < 2**53: exact
+    actor, su, st = cols[:3].astype(np.int64)
+    steps = (su, st, cols[3], cols[4], cols[5] > 0, actor)
+    return _Encoded(n, core_acts, core_out, eng, len(node), len(C), steps)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    out = np.full(num.shape, np.nan)
-    np.divide(num, den, out=out, where=den > 0)
-    return out
+    return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
 
 
-def _batch(enc: _Encoded, W: np.ndarray) -> dict[str, np.ndarray]:
+def _batch(enc: _Encoded, W: np.ndarray) -> _Draws:
     """The share/mean keys for each row of unit multiplicities ``W`` (NaN = undefined)."""
     R = W.shape[0]
     drawn = W > 0
-    res = {"core_outbound_share": _ratio(W @ enc.core_out, W @ enc.core_acts)}
-    if len(enc.eng_unit):
-        hit = np.logical_or.reduceat(drawn[:, enc.eng_unit], enc.eng_starts, axis=1)
-        res["engaged_outside_share"] = _ratio(
-            (hit & enc.eng_outsider).sum(axis=1).astype(float), hit.sum(axis=1).astype(float)
-        )
-    else:
-        res["engaged_outside_share"] = np.full(R, np.nan)
+    res: _Draws = {"core_outbound_share": _ratio(W @ enc.core_out, W @ enc.core_acts)}
+    eng_unit, eng_starts, eng_outsider = enc.eng
+    hit = np.logical_or.reduceat(drawn[:, eng_unit], eng_starts, axis=1)  # draw x account
+    res["engaged_outside_share"] = _ratio(
+        (hit & eng_outsider).sum(axis=1).astype(float), hit.sum(axis=1).astype(float)
+    )
+    unit, target, target_at, at, passes, actor = enc.steps
     E = np.full((R, enc.n_nodes), np.inf)  # e_k: earliest time a node can pass content on
-    E[:, enc.core_nodes] = -np.inf
+    E[:, : enc.n_core] = -np.inf
     D = np.zeros((R, enc.n_nodes), dtype=np.int64)  # first level reached; 0 = core/unreached
-    live = drawn[:, enc.step_unit]
-    k = 0
-    while len(enc.step_unit):
-        k += 1
-        ok = live & (E[:, enc.step_target] <= enc.step_target_at)
-        reached = np.logical_or.reduceat(ok, enc.step_starts, axis=1)
-        cand = np.where(ok & enc.step_passes, enc.step_at, np.inf)
-        best = np.minimum.reduceat(cand, enc.step_starts, axis=1)
-        d = D[:, enc.step_actor]
-        D[:, enc.step_actor] = np.where(reached & (d == 0), k, d)
-        old = E[:, enc.step_actor]
-        new = np.minimum(old, best)
-        if np.array_equal(new, old):
+    changed = np.arange(enc.n_nodes) < enc.n_core  # nodes whose e changed at the last level
+    for k in range(1, enc.n_nodes + 2):  # an earliest chain need not revisit a node
+        sel = np.flatnonzero(changed[target])  # other steps would repeat their last outcome
+        if not len(sel):
             break
-        E[:, enc.step_actor] = new
+        ok = drawn[:, unit[sel]] & (E[:, target[sel]] <= target_at[sel])
+        starts = np.flatnonzero(np.r_[True, actor[sel][1:] != actor[sel][:-1]])
+        reached = np.logical_or.reduceat(ok, starts, axis=1)
+        best = np.minimum.reduceat(np.where(ok & passes[sel], at[sel], np.inf), starts, axis=1)
+        nodes = actor[sel][starts]
+        d, old = D[:, nodes], E[:, nodes]
+        D[:, nodes] = np.where(reached & (d == 0), k, d)
+        E[:, nodes] = np.minimum(old, best)
+        changed = np.isin(np.arange(enc.n_nodes), nodes[(best < old).any(axis=0)])
     res["mean_travel"] = _ratio(D.sum(axis=1).astype(float), (D > 0).sum(axis=1).astype(float))
     return res
 
 
-def _resample(
-    acts: Iterable[Act],
-    core: Iterable[Hashable],
-    roots: Mapping[Hashable, Hashable] | None,
-    keys: Sequence[str],
-    resamples: int,
-    rng: np.random.Generator,
-) -> dict[str, np.ndarray]:
+def _draws(enc: _Encoded, keys: Sequence[str], resamples: int, rng: np.random.Generator) -> _Draws:
+    """Each key on ``resamples`` draws of the units with replacement (NaN = undefined)."""
     bad = [k for k in keys if k not in SHARE_KEYS]
     if bad or resamples < 1:
         raise ValueError(f"keys must be among {SHARE_KEYS} and resamples >= 1; got {bad}")
-    enc = _encode(list(acts), frozenset(core), roots or {})
     n = enc.n_units
     if n == 0:
         return {k: np.full(resamples, np.nan) for k in keys}
     draws = rng.integers(0, n, size=(resamples, n))
-    W = np.bincount((draws + n * np.arange(resamples)[:, None]).ravel(), minlength=resamples * n)
-    W = W.reshape(resamples, n).astype(float)
-    chunk = max(1, _CELLS // max(1, len(enc.step_unit), len(enc.eng_unit), n))
+    W = np.apply_along_axis(np.bincount, 1, draws, minlength=n)  # multiplicity of each unit
+    chunk = max(1, _CELLS // max(1, len(enc.steps[0]), len(enc.eng[0]), n, enc.n_nodes))
     parts = [_batch(enc, W[i : i + chunk]) for i in range(0, resamples, chunk)]
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
 
@@ -336,16 +301,14 @@ def _interval(values: np.ndarray, level: float) -> tuple[float, float] | None:
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1); got {level}")
     v = values[~np.isnan(values)]
-    if not len(v):
-        return None
-    lo, hi = np.quantile(v, [(1 - level) / 2, (1 + level) / 2])
-    return float(lo), float(hi)
+    q = np.quantile(v, [(1 - level) / 2, (1 + level) / 2]) if len(v) else None
+    return None if q is None else (float(q[0]), float(q[1]))
 
 
 def bootstrap_ci(
     acts: Iterable[Act],
     core: Iterable[Hashable],
-    thread_root_author: Mapping[Hashable, Hashable] | None = None,
+    thread_root_author: Mapping[Any, Hashable] | None = None,
     *,
     resamples: int = 200,
     seed: int = 0,
@@ -354,14 +317,18 @@ def bootstrap_ci(
 ) -> dict[str, tuple[float, float] | None]:
     """Percentile bootstrap intervals of the share/mean keys, resampling conversations.
 
-    The units are the distinct ``thread`` values (an act with ``thread=None`` is a unit of its
-    own).  Each of ``resamples`` draws takes as many units as there are, with replacement; a
-    unit drawn m times contributes its acts m times, which weighs act counts
-    (``core_outbound_share``) but not sets of accounts (``engaged_outside_share``,
-    ``mean_travel``).  Each key is recomputed on every draw, and the interval is the
-    ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of the draws where the key is
-    defined (None if it never is).  Chains that cross conversations are cut when a unit on
-    them is left out, so ``mean_travel`` draws lean to fewer, longer-or-equal distances.
+    Units are the distinct ``thread`` values (an act with ``thread=None`` is its own unit).
+    A draw takes as many units as there are, with replacement; a unit drawn m times brings
+    its acts m times, which weighs act counts (``core_outbound_share``) but not sets of
+    accounts.  Each key is recomputed per draw; the interval is the ``(1 - level) / 2`` and
+    ``(1 + level) / 2`` quantiles of the draws where it is defined (None if none is).
+
+    A draw holds ~63% of the distinct conversations, which does not scale a set of distinct
+    accounts evenly: accounts seen in many conversations (often the core) stay, those seen in
+    one stay with probability ~0.63, and chains through a left-out conversation are cut
+    (distances only grow).  So draws of ``engaged_outside_share`` and ``mean_travel`` can lean
+    off the point estimate, the whole interval on one side of it; ``core_outbound_share``
+    cannot.  Weeks of similar size lean alike in :func:`diff_ci`.
 
     References
     ----------
@@ -375,8 +342,8 @@ def bootstrap_ci(
     >>> bootstrap_ci(acts, {"c"}, keys=["core_outbound_share"], seed=1)
     {'core_outbound_share': (0.0, 1.0)}
     """
-    rng = np.random.default_rng(seed)
-    draws = _resample(acts, core, thread_root_author, keys, resamples, rng)
+    enc = _encode(list(acts), frozenset(core), thread_root_author or {})
+    draws = _draws(enc, keys, resamples, np.random.default_rng(seed))
     return {k: _interval(draws[k], level) for k in keys}
 
 
@@ -384,7 +351,7 @@ def diff_ci(
     acts_a: Iterable[Act],
     acts_b: Iterable[Act],
     core: Iterable[Hashable],
-    thread_root_author: Mapping[Hashable, Hashable] | None = None,
+    thread_root_author: Mapping[Any, Hashable] | None = None,
     *,
     key: str = "engaged_outside_share",
     core_b: Iterable[Hashable] | None = None,
@@ -414,19 +381,14 @@ def diff_ci(
     >>> lo <= 1 / 6 <= hi
     True
     """
-    core = frozenset(core)
-    rng = np.random.default_rng(seed)
-    va = _resample(acts_a, core, thread_root_author, [key], resamples, rng)[key]
-    cb = core if core_b is None else core_b
-    vb = _resample(acts_b, cb, thread_root_author, [key], resamples, rng)[key]
+    rng, roots, ca = np.random.default_rng(seed), thread_root_author or {}, frozenset(core)
+    cb = ca if core_b is None else frozenset(core_b)
+    va = _draws(_encode(list(acts_a), ca, roots), [key], resamples, rng)[key]
+    vb = _draws(_encode(list(acts_b), cb, roots), [key], resamples, rng)[key]
     return _interval(vb - va, level)
 
 
 __all__ = [
-    "KINDS",
-    "PASSING",
-    "SHARE_KEYS",
-    "TRAVEL",
     "Act",
     "TravelMetrics",
     "bootstrap_ci",
