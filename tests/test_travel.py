@@ -141,7 +141,7 @@ def test_core_outbound_share_and_mentions_outward() -> None:
     m = travel_metrics(acts, {"c1", "c2"})
     assert m.core_outbound_share == 0.5
     assert m.core_mentions_outward == 2
-    # engaged: c1 (replied to c2, quoted by.. its own post), c2 (quoted c1), x (replied to c1)
+    # engaged: c1 (replied to c2), c2 (quoted c1), x (replied to c1); y was only acted upon
     assert m.engaged == {"c1", "c2", "x"}
     assert m.engaged_outside_share == pytest.approx(1 / 3)
     assert travel_metrics([], {"c1"}).core_outbound_share is None
