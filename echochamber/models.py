@@ -319,11 +319,59 @@ class Snapshot:
     details: WeekDetails
     computed_at: datetime
     final: bool = False
+    edition: int = 1
+    inputs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def core_ids(self) -> frozenset[int]:
         return frozenset(m.id for m in self.roster)
 
+    @property
+    def provisional(self) -> bool:
+        """Still settling: recomputation replaces it (the opposite of ``final``)."""
+        return not self.final
+
 
 Node = Any
 """A graph node: an account id in the store, any hashable in tests."""
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPost:
+    """A post of one of the week's conversations; ``parent`` is a post id of the same week."""
+
+    post_id: int
+    uri: str
+    parent: int | None
+    kind: str  # "reply" | "quote" | "root"
+    author_id: int
+    created_at: datetime
+    tagged: bool
+    root: int
+    reply_to_account: int | None  # the account a reply answers
+    parent_ref: str | None  # what the post answers, even when the store lacks it
+
+
+@dataclass(frozen=True, slots=True)
+class WeekTie:
+    """An interaction anchored on a week post; ``target_at`` is when the post acted on was
+    written (``None``: unknown), ``anchor`` the post id the tie hangs on."""
+
+    kind: str
+    actor_id: int
+    target_id: int
+    at: datetime
+    target_at: datetime | None
+    anchor: int
+    via_reply: bool
+
+
+@dataclass(frozen=True)
+class WeekRows:
+    """Everything a week's graph is built from; ``texts`` holds the text of the replies that
+    carry mentions (for hygiene); ``counts`` the store rows the window was read from."""
+
+    posts: list[WeekPost]
+    ties: list[WeekTie]
+    texts: dict[int, str]
+    counts: dict[str, int]

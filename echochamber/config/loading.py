@@ -285,6 +285,9 @@ def _validate(s: Settings) -> None:
         raise ConfigError("core.size: must be at least 1")
     if s.core.policy == "list" and not s.core.accounts:
         raise ConfigError("core.accounts: the 'list' policy needs at least one account")
+    _zone(s.core.timezone, "core.timezone")
+    if s.metrics.bootstrap < 0 or s.metrics.jackknife_groups < 0:
+        raise ConfigError("metrics.bootstrap and metrics.jackknife_groups: must not be negative")
     if s.report.email.security not in ("starttls", "ssl", "none"):
         raise ConfigError("report.email.security: must be starttls, ssl or none")
     if not re.match(r"^[a-z][a-z0-9+]*://", s.store.url):
@@ -293,6 +296,15 @@ def _validate(s: Settings) -> None:
         )
     for name in ("collect_every", "enrich_every", "misfire_grace"):
         parse_duration(getattr(s.schedule, name), f"schedule.{name}")
+
+
+def _zone(name: str, where: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: {name!r} is not a time zone like 'America/Chicago'") from None
 
 
 def shown(settings: Settings) -> dict[str, Any]:
