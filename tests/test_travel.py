@@ -12,19 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from echochamber.graph.acts import PASSING, TRAVEL
 from echochamber.metrics.reach import hop_distances
 from echochamber.metrics.travel import (
-    PASSING,
-    TRAVEL,
     Act,
-    _batch,
-    _encode,
-    bootstrap_ci,
-    diff_ci,
     engaged,
+    travel_bridges,
     travel_distances,
     travel_metrics,
+    travel_tree,
 )
+from echochamber.metrics.travel_batch import chain_batch, encode_chains
+from echochamber.metrics.uncertainty import intervals, ratio_keys, units_of
 
 T0 = datetime(2024, 3, 4, tzinfo=UTC)
 
@@ -275,31 +274,90 @@ def test_closed_core(core_list: list[str], data: st.DataObject) -> None:
     assert m.core_mentions_outward == 0
 
 
-# --- bootstrap --------------------------------------------------------------------------
+# --- bridges ---------------------------------------------------------------------------
 
 
-def expand(acts: list[Act], w: np.ndarray) -> list[Act]:
-    """The multiset of acts of a draw: each unit's acts w[unit] times (units as in _encode)."""
-    units: dict[tuple[bool, Hashable], int] = {}
-    out = []
-    for i, a in enumerate(acts):
-        u = units.setdefault((True, a.thread) if a.thread is not None else (False, i), len(units))
-        out += [a] * int(w[u])
-    return out
+def test_bridges_share_tied_chains_and_ignore_ids() -> None:
+    # c1 and c2 are the core.  a replies to c1 (distance 1), b replies to c2 (distance 1);
+    # x boosts a's later post and favourites b's later post: two chains of length 2 tie.
+    # y replies to x's post written after x was reached (distance 3).  Farthest first: y
+    # passes 1 to its one parent x (score x = 1); x passes 1 + 1 = 2, split 1 / 1 between a
+    # and b (a = b = 1); a passes 1 + 1 = 2 to c1, b 2 to c2.  The core's scores add up to the
+    # 4 outsiders reached (a, b, x, y).
+    acts = [
+        act("a", "reply", "c1", 0, 1),
+        act("b", "reply", "c2", 0, 1),
+        act("x", "boost", "a", 2, 3),
+        act("x", "favourite", "b", 2, 3),
+        act("x", "reply", "c9", 0, 4),  # c9 is no one's: no step
+        act("y", "reply", "x", 4, 5),
+    ]
+    dist, parents = travel_tree(acts, {"c1", "c2"})
+    assert dist["y"] == 3 and parents["x"] == {"a", "b"} and parents["y"] == {"x"}
+    want = {"x": 1.0, "a": 1.0, "b": 1.0, "c1": 2.0, "c2": 2.0}
+    assert travel_bridges(acts, {"c1", "c2"}) == pytest.approx(want)
+    # The first edition kept the first parent in id order: renaming b so that it sorts first
+    # moved all of x's credit.  Here renaming changes nothing but the names.
+    rename = {"a": "z9", "b": "a0"}
+    moved = [
+        Act(rename.get(a.actor, a.actor), a.kind, rename.get(a.target, a.target), a.target_at, a.at)
+        for a in acts
+    ]
+    got = travel_bridges(moved, {"c1", "c2"})
+    assert got == pytest.approx({rename.get(k, k): v for k, v in want.items()})
 
 
 @settings(max_examples=200, deadline=None)
-@given(acts_st(), st.sets(st.sampled_from(ACCOUNTS), max_size=3), st.data())
-def test_vectorised_draw_equals_recomputation(acts: list[Act], core: set, data) -> None:
+@given(acts_st(), st.sets(st.sampled_from(ACCOUNTS), max_size=3))
+def test_tree_distances_and_parents(acts: list[Act], core: set[str]) -> None:
+    dist, parents = travel_tree(acts, core)
+    assert dist == chain_bfs(acts, core)
+    for u, ps in parents.items():
+        assert all(dist[v] < dist[u] for v in ps)  # parents are nearer the core
+    scores = travel_bridges(acts, core)
+    reached = len([u for u in dist if u not in core])
+    assert sum(scores.get(c, 0.0) for c in core) == pytest.approx(reached)
+
+
+# --- resampling --------------------------------------------------------------------------
+
+
+def expand(acts: list[Act], w: np.ndarray, index: dict) -> list[Act]:
+    """The multiset of acts of a draw: each conversation's acts w[conversation] times."""
+    out = []
+    for a in acts:
+        out += [a] * int(w[index[a.thread]])
+    return out
+
+
+@st.composite
+def threaded_st(draw) -> list[Act]:
+    acts = draw(acts_st())
+    return [
+        Act(a.actor, a.kind, a.target, a.target_at, a.at, draw(st.integers(0, 4))) for a in acts
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(threaded_st(), st.sets(st.sampled_from(ACCOUNTS), max_size=3), st.data())
+def test_vectorised_rows_equal_recomputation(acts: list[Act], core: set, data) -> None:
     roots = {0: "c1", 1: "a", 2: "c2"}
-    enc = _encode(acts, frozenset(core), roots)
-    w = np.array(data.draw(st.lists(st.integers(0, 3), min_size=enc.n_units, max_size=enc.n_units)))
-    got = _batch(enc, np.vstack([w, np.ones_like(w)]).astype(float))
+    units = units_of(acts, [], roots, core)
+    index = {k: i for i, k in enumerate(sorted({a.thread for a in acts}, key=str))}
+    ch = encode_chains(acts, core, units.unit_of_act)
+    w = np.array(data.draw(st.lists(st.integers(0, 3), min_size=units.n, max_size=units.n)))
+    W = np.vstack([w, np.ones_like(w)]).reshape(2, units.n)
+    reached, total = chain_batch(ch, W)
+    keys = ratio_keys({k: W @ v for k, v in units.sums.items()})
     for row, ww in enumerate([w, np.ones_like(w)]):
-        want = travel_metrics(expand(acts, ww), core, roots).as_dict()
-        for key, values in got.items():
-            v = values[row]
-            assert (np.isnan(v) and want[key] is None) or v == pytest.approx(want[key])
+        want = travel_metrics(expand(acts, ww, index), core, roots).as_dict()
+        assert reached[row] == want["outsiders_reached"]
+        mean = total[row] / reached[row] if reached[row] else None
+        assert mean == pytest.approx(want["mean_travel"])
+        v = keys["core_outbound_share"][row]
+        assert (np.isnan(v) and want["core_outbound_share"] is None) or v == pytest.approx(
+            want["core_outbound_share"]
+        )
 
 
 def week(seed: int, threads: int = 60, p_out: float = 0.4) -> list[Act]:
@@ -322,68 +380,65 @@ def week(seed: int, threads: int = 60, p_out: float = 0.4) -> list[Act]:
 CORE100 = {f"c{i}" for i in range(100)}
 
 
-def test_bootstrap_reproducible_and_covers_point() -> None:
+def test_intervals_reproducible_and_cover_the_point() -> None:
     acts = week(1)
     roots = dict.fromkeys(range(60), "c0")
-    ci = bootstrap_ci(acts, CORE100, roots, seed=7)
-    assert ci == bootstrap_ci(acts, CORE100, roots, seed=7)
-    assert ci != bootstrap_ci(acts, CORE100, roots, seed=8)
+    ci = intervals(acts, [], roots, CORE100, seed=7)
+    assert ci == intervals(acts, [], roots, CORE100, seed=7)
+    assert ci != intervals(acts, [], roots, CORE100, seed=8)
     point = travel_metrics(acts, CORE100, roots)
     for key in ("engaged_outside_share", "core_outbound_share", "mean_travel"):
-        lo_hi = ci[key]
-        assert lo_hi is not None
-        lo, hi = lo_hi
-        assert lo < getattr(point, key) < hi, key
+        iv = ci[key]
+        assert iv is not None and iv.lo < getattr(point, key) < iv.hi and iv.se > 0, key
 
 
-def test_bootstrap_of_distinct_accounts_leans_low() -> None:
-    # A known limit of resampling conversations for a share of *distinct* accounts: K = 5 core
-    # members reply in each of n = 20 conversations, each conversation has one outsider of its
-    # own.  Point: 20 / (20 + 5) = 0.8.  A draw holding D distinct conversations gives
-    # D / (D + 5) <= 0.8, with equality only when all 20 are distinct (probability
-    # 20!/20^20 ~ 2e-8), so the whole interval lies below the point estimate.  The act share
-    # core_outbound_share (5 of 6 acts per conversation go to the core) is exact in every draw.
+def test_jackknife_does_not_lean_where_the_bootstrap_does() -> None:
+    # K = 5 core members reply in each of n = 20 conversations, each conversation has one
+    # outsider of its own.  Point: 20 / (20 + 5) = 0.8.  A bootstrap draw holding D distinct
+    # conversations gives D / (D + 5) <= 0.8 (equality only when all 20 are distinct, chance
+    # 20!/20^20 ~ 2e-8): a percentile interval lies wholly below the point.  The jackknife
+    # with G = 20 groups (one conversation each) leaves one outsider out at a time: every
+    # delete-one value is 19 / 24, so the jackknife se is 0 and the interval is [0.8, 0.8],
+    # centred on the point.  (Efron-Stein: the jackknife never understates the variance on
+    # average; here a conversation's outsider is its own, so leaving one out is all that can
+    # happen.)  The act share core_outbound_share (1 of 6 acts per conversation) is exact.
+    core = {f"c{j}" for j in range(5)}
     acts = [act(f"c{j}", "reply", "c0", k, k + 1, thread=k) for k in range(20) for j in range(5)]
     acts += [act(f"o{k}", "reply", "c0", k, k + 2, thread=k) for k in range(20)]
     acts += [act("c0", "favourite", f"o{k}", k + 2, k + 3, thread=k) for k in range(20)]
-    assert travel_metrics(acts, {f"c{j}" for j in range(5)}).engaged_outside_share == 0.8
-    ci = bootstrap_ci(acts, {f"c{j}" for j in range(5)})
+    assert travel_metrics(acts, core).engaged_outside_share == 0.8
+    rng = np.random.default_rng(0)
+    W = np.stack([np.bincount(rng.integers(0, 20, 20), minlength=20) for _ in range(200)])
+    distinct = (W > 0).sum(axis=1)  # each outsider is in one conversation only
+    assert (distinct / (distinct + 5) < 0.8).all()  # every bootstrap draw leans low
+    ci = intervals(acts, [], {}, core, groups=20)
     share = ci["engaged_outside_share"]
-    assert share is not None and share[1] < 0.8
-    assert ci["core_outbound_share"] == pytest.approx((1 / 6, 1 / 6))
-    # Two weeks alike lean alike: their difference is still centred near 0.
-    d = diff_ci(acts, acts, {f"c{j}" for j in range(5)}, seed=1)
-    assert d is not None and d[0] < 0 < d[1]
+    assert share is not None and (share.lo, share.hi) == pytest.approx((0.8, 0.8))
+    out = ci["core_outbound_share"]
+    assert out is not None and (out.lo, out.hi) == pytest.approx((1 / 6, 1 / 6))
 
 
-def test_bootstrap_degenerate() -> None:
-    # One conversation: every draw is that conversation, the interval has zero width.
+def test_intervals_degenerate() -> None:
+    # One conversation: every bootstrap draw is that conversation (zero width); a jackknife
+    # needs two groups, so the distinct-account keys have no interval.
     acts = [
         act("a", "reply", "c", 0, 1, thread="k"),
         act("c", "reply", "a", 1, 2, thread="k"),
         act("b", "boost", "a", 1, 3, thread="k"),
     ]
-    ci = bootstrap_ci(acts, {"c"}, {"k": "c"})
-    assert ci == {
-        "engaged_outside_share": (0.5, 0.5),  # a and c engaged; b boosted a
-        "core_outbound_share": (1.0, 1.0),
-        "mean_travel": (1.5, 1.5),
-    }
-    # Five identical conversations (same accounts, same times): every draw gives the same values.
+    ci = intervals(acts, [], {"k": "c"}, {"c"})
+    assert ci["core_outbound_share"] is not None
+    assert (ci["core_outbound_share"].lo, ci["core_outbound_share"].hi) == (1.0, 1.0)
+    assert ci["engaged_outside_share"] is None and ci["mean_travel"] is None
+    # Five identical conversations (same accounts, same times): no key moves when any one is
+    # left out or drawn twice, so every interval has zero width.
     copies = [Act(a.actor, a.kind, a.target, a.target_at, a.at, i) for i in range(5) for a in acts]
-    assert bootstrap_ci(copies, {"c"}, dict.fromkeys(range(5), "c")) == ci
-    # Undefined everywhere: None.
-    assert bootstrap_ci([], {"c"}) == dict.fromkeys(ci)
+    ci5 = intervals(copies, [], dict.fromkeys(range(5), "c"), {"c"}, groups=5)
+    share = ci5["engaged_outside_share"]
+    assert share is not None and (share.lo, share.hi, share.se) == (0.5, 0.5, 0.0)
+    mean = ci5["mean_travel"]
+    assert mean is not None and (mean.lo, mean.hi) == (1.5, 1.5)
+    # Nothing at all: no interval anywhere.
+    assert set(intervals([], [], {}, {"c"}).values()) == {None}
     with pytest.raises(ValueError):
-        bootstrap_ci(acts, {"c"}, keys=["outsiders_reached"])
-
-
-def test_diff_ci() -> None:
-    a = week(1)
-    same = diff_ci(a, a, CORE100, key="engaged_outside_share")
-    assert same is not None and same[0] <= 0 <= same[1]
-    b = week(2, p_out=0.9)  # outsiders answer far more: a clear change
-    lo_hi = diff_ci(a, b, CORE100, key="engaged_outside_share", seed=3)
-    assert lo_hi is not None and lo_hi[0] > 0
-    assert diff_ci(a, b, CORE100, key="engaged_outside_share", seed=3) == lo_hi
-    assert diff_ci(a, a, CORE100, key="mean_travel", core_b=set()) is None  # b: no core
+        intervals(acts, [], {}, {"c"}, level=1.5)

@@ -7,35 +7,13 @@ A step is time-respecting when u acts on a post of v written at or after v was r
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import datetime
 from statistics import fmean
 from typing import Any
 
-import numpy as np
-
-PASSING = frozenset({"reply", "quote", "boost"})  # acts that pass content on
-TRAVEL = PASSING | {"favourite"}  # acts that show content arrived
-KINDS = TRAVEL | {"mention"}
-SHARE_KEYS = ("engaged_outside_share", "core_outbound_share", "mean_travel")
-_CELLS = 4_000_000  # resamples x steps held at once by the bootstrap
-
-
-@dataclass(frozen=True, slots=True)
-class Act:
-    """One act of an account on a post: u replied to, quoted, boosted, favourited or mentioned."""
-
-    actor: Hashable  # account id of who acted
-    kind: str  # "reply" | "quote" | "boost" | "favourite" | "mention"
-    target: Hashable  # author of the post acted on (for mention: the mentioned account)
-    target_at: datetime | None  # when the post acted on was created (None if unknown)
-    at: datetime  # when the act happened (reply/quote/boost: the acting post's time)
-    thread: Hashable | None = None  # the conversation (root post) of the act, for the bootstrap
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown act kind {self.kind!r}; expected one of {sorted(KINDS)}")
+from echochamber.graph.acts import PASSING, TRAVEL, Act
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,27 +60,83 @@ def travel_distances(acts: Iterable[Act], core: Iterable[Hashable]) -> dict[Hash
     >>> sorted(travel_distances(acts, {"c"}).items())
     [('a', 1), ('b', 2), ('c', 0)]
     """
+    return travel_tree(acts, core)[0]
+
+
+def travel_tree(
+    acts: Iterable[Act], core: Iterable[Hashable]
+) -> tuple[dict[Hashable, int], dict[Hashable, frozenset[Hashable]]]:
+    """:func:`travel_distances` and each reached outsider's *parents*: the accounts whose
+    posts it acted on at the level it was first reached (the last step of its shortest
+    chains; several when chains tie).
+
+    Each level looks only at the acts whose target's ``e`` changed at the level before (the
+    others would repeat their outcome), so a level costs the acts it can change.
+
+    Examples
+    --------
+    >>> t = lambda h: datetime(2024, 1, 1, h)
+    >>> acts = [Act("a", "reply", "c", t(1), t(2)), Act("b", "reply", "d", t(1), t(2)),
+    ...         Act("x", "boost", "a", t(3), t(4)), Act("x", "favourite", "b", t(3), t(5))]
+    >>> dist, parents = travel_tree(acts, {"c", "d"})
+    >>> dist["x"], sorted(parents["x"])
+    (2, ['a', 'b'])
+    """
     C = frozenset(core)
     dist: dict[Hashable, int] = dict.fromkeys(C, 0)
-    steps = [a for a in acts if a.kind in TRAVEL and a.actor not in C]
+    parents: dict[Hashable, set[Hashable]] = {}
+    onto: dict[Hashable, list[Act]] = {}  # target -> the outsiders' travel acts on its posts
+    for a in acts:
+        if a.kind in TRAVEL and a.actor not in C:
+            onto.setdefault(a.target, []).append(a)
     active: dict[Hashable, datetime] = {}  # e_{k-1} of outsiders; core members: always
+    changed: set[Hashable] = set(C) & set(onto)
     k = 0
-    while True:
+    while changed:
         k += 1
-        new = dict(active)
-        for a in steps:
-            if a.target not in C:
-                since = active.get(a.target)
-                if since is None or a.target_at is None or a.target_at < since:
+        new: dict[Hashable, datetime] = {}
+        for v in changed:
+            since = active.get(v)
+            for a in onto[v]:
+                if v not in C and (since is None or a.target_at is None or a.target_at < since):
                     continue
-            dist.setdefault(a.actor, k)
-            if a.kind in PASSING:
-                cur = new.get(a.actor)
-                if cur is None or a.at < cur:
-                    new[a.actor] = a.at
-        if new == active:
-            return dist
-        active = new
+                if dist.setdefault(a.actor, k) == k:
+                    parents.setdefault(a.actor, set()).add(v)
+                if a.kind in PASSING:
+                    cur = new.get(a.actor, active.get(a.actor))
+                    if cur is None or a.at < cur:
+                        new[a.actor] = a.at
+        changed = {u for u, e in new.items() if u in onto and e != active.get(u)}
+        active.update(new)
+    return dist, {u: frozenset(p) for u, p in parents.items()}
+
+
+def travel_bridges(acts: Iterable[Act], core: Iterable[Hashable]) -> dict[Hashable, float]:
+    """Outsiders reached through each account: a bridge score that ignores account ids.
+
+    Each reached outsider u passes ``1 + score(u)`` up to its parents (:func:`travel_tree`),
+    split evenly when it has several, farthest accounts first; a core member's score counts
+    every outsider reached through its content, an outsider's those reached beyond it.  Ties
+    between equally short chains share the credit, so the scores do not depend on the order
+    of account ids (the first edition's BFS forest kept the first parent in id order).
+
+    Examples
+    --------
+    >>> t = lambda h: datetime(2024, 1, 1, h)
+    >>> acts = [Act("a", "reply", "c", t(1), t(2)), Act("b", "reply", "d", t(1), t(2)),
+    ...         Act("x", "boost", "a", t(3), t(4)), Act("x", "favourite", "b", t(3), t(5))]
+    >>> sorted(travel_bridges(acts, {"c", "d"}).items())
+    [('a', 0.5), ('b', 0.5), ('c', 1.5), ('d', 1.5)]
+    """
+    C = frozenset(core)
+    dist, parents = travel_tree(acts, C)
+    score: dict[Hashable, float] = {}
+    for u in sorted((u for u in dist if u not in C), key=lambda n: -dist[n]):
+        ps = parents.get(u, frozenset())
+        share = (1 + score.get(u, 0.0)) / len(ps) if ps else 0.0
+        for v in ps:
+            score[v] = score.get(v, 0.0) + share
+    return {n: x for n, x in score.items() if x > 0}
 
 
 def _engages(a: Act, C: frozenset[Hashable], roots: Mapping[Any, Hashable]) -> bool:
@@ -189,211 +223,12 @@ def travel_metrics(
     )
 
 
-Arrays = tuple[np.ndarray, ...]
-_Draws = dict[str, np.ndarray]
-
-
-@dataclass(frozen=True)
-class _Encoded:
-    """A window's acts as arrays for the bootstrap; a unit is a conversation.
-
-    ``steps``: the outsiders' travel acts sorted by actor node, as (unit, target node,
-    target_at, at, passes, actor node); times in microseconds, ``target_at`` -inf when
-    unknown.  Nodes ``0 .. n_core - 1`` are the core.
-    """
-
-    n_units: int
-    core_acts: np.ndarray  # per unit: the core's reply/quote/boost/favourite acts
-    core_out: np.ndarray  # per unit: those whose target is an outsider
-    eng: Arrays  # unit of each (engaging account, unit) pair, account starts, outsider?
-    n_nodes: int
-    n_core: int
-    steps: Arrays
-
-
-def _encode(acts: Sequence[Act], C: frozenset[Hashable], roots: Mapping[Any, Hashable]) -> _Encoded:
-    units: dict[tuple[bool, Hashable], int] = {}
-    unit = [
-        units.setdefault((True, a.thread) if a.thread is not None else (False, i), len(units))
-        for i, a in enumerate(acts)
-    ]
-    n = len(units)
-    core_acts, core_out = np.zeros(n), np.zeros(n)
-    by_actor: dict[Hashable, set[int]] = {}  # engaging account -> units where it engaged
-    node: dict[Hashable, int] = {c: i for i, c in enumerate(C)}
-    ref, micro = (acts[0].at if acts else datetime.min), timedelta(microseconds=1)
-    rows: list[tuple[int, int, int, float, float, bool]] = []
-    for a, u in zip(acts, unit, strict=True):
-        if _engages(a, C, roots):
-            by_actor.setdefault(a.actor, set()).add(u)
-        if a.kind in TRAVEL and a.actor in C:
-            core_acts[u] += 1
-            core_out[u] += a.target not in C
-        elif a.kind in TRAVEL:
-            tat = -np.inf if a.target_at is None else (a.target_at - ref) / micro
-            v, w = node.setdefault(a.actor, len(node)), node.setdefault(a.target, len(node))
-            rows.append((v, u, w, tat, (a.at - ref) / micro, a.kind in PASSING))
-    sizes = [len(us) for us in by_actor.values()]
-    eng = (
-        np.array([u for us in by_actor.values() for u in sorted(us)], dtype=np.int64),
-        np.cumsum([0, *sizes], dtype=np.int64)[:-1],
-        np.array([v not in C for v in by_actor], dtype=bool),
-    )
-    rows.sort(key=lambda r: r[0])
-    cols = np.array(rows, dtype=float).reshape(-1, 6).T  # node indices < 2**53: exact
-    actor, su, st = cols[:3].astype(np.int64)
-    steps = (su, st, cols[3], cols[4], cols[5] > 0, actor)
-    return _Encoded(n, core_acts, core_out, eng, len(node), len(C), steps)
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
-
-
-def _batch(enc: _Encoded, W: np.ndarray) -> _Draws:
-    """The share/mean keys for each row of unit multiplicities ``W`` (NaN = undefined)."""
-    R = W.shape[0]
-    drawn = W > 0
-    res: _Draws = {"core_outbound_share": _ratio(W @ enc.core_out, W @ enc.core_acts)}
-    eng_unit, eng_starts, eng_outsider = enc.eng
-    hit = np.logical_or.reduceat(drawn[:, eng_unit], eng_starts, axis=1)  # draw x account
-    res["engaged_outside_share"] = _ratio(
-        (hit & eng_outsider).sum(axis=1).astype(float), hit.sum(axis=1).astype(float)
-    )
-    unit, target, target_at, at, passes, actor = enc.steps
-    E = np.full((R, enc.n_nodes), np.inf)  # e_k: earliest time a node can pass content on
-    E[:, : enc.n_core] = -np.inf
-    D = np.zeros((R, enc.n_nodes), dtype=np.int64)  # first level reached; 0 = core/unreached
-    changed = np.arange(enc.n_nodes) < enc.n_core  # nodes whose e changed at the last level
-    for k in range(1, enc.n_nodes + 2):  # an earliest chain need not revisit a node
-        sel = np.flatnonzero(changed[target])  # other steps would repeat their last outcome
-        if not len(sel):
-            break
-        ok = drawn[:, unit[sel]] & (E[:, target[sel]] <= target_at[sel])
-        starts = np.flatnonzero(np.r_[True, actor[sel][1:] != actor[sel][:-1]])
-        reached = np.logical_or.reduceat(ok, starts, axis=1)
-        best = np.minimum.reduceat(np.where(ok & passes[sel], at[sel], np.inf), starts, axis=1)
-        nodes = actor[sel][starts]
-        d, old = D[:, nodes], E[:, nodes]
-        D[:, nodes] = np.where(reached & (d == 0), k, d)
-        E[:, nodes] = np.minimum(old, best)
-        changed = np.isin(np.arange(enc.n_nodes), nodes[(best < old).any(axis=0)])
-    res["mean_travel"] = _ratio(D.sum(axis=1).astype(float), (D > 0).sum(axis=1).astype(float))
-    return res
-
-
-def _draws(enc: _Encoded, keys: Sequence[str], resamples: int, rng: np.random.Generator) -> _Draws:
-    """Each key on ``resamples`` draws of the units with replacement (NaN = undefined)."""
-    bad = [k for k in keys if k not in SHARE_KEYS]
-    if bad or resamples < 1:
-        raise ValueError(f"keys must be among {SHARE_KEYS} and resamples >= 1; got {bad}")
-    n = enc.n_units
-    if n == 0:
-        return {k: np.full(resamples, np.nan) for k in keys}
-    draws = rng.integers(0, n, size=(resamples, n))
-    W = np.apply_along_axis(np.bincount, 1, draws, minlength=n)  # multiplicity of each unit
-    chunk = max(1, _CELLS // max(1, len(enc.steps[0]), len(enc.eng[0]), n, enc.n_nodes))
-    parts = [_batch(enc, W[i : i + chunk]) for i in range(0, resamples, chunk)]
-    return {k: np.concatenate([p[k] for p in parts]) for k in keys}
-
-
-def _interval(values: np.ndarray, level: float) -> tuple[float, float] | None:
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1); got {level}")
-    v = values[~np.isnan(values)]
-    q = np.quantile(v, [(1 - level) / 2, (1 + level) / 2]) if len(v) else None
-    return None if q is None else (float(q[0]), float(q[1]))
-
-
-def bootstrap_ci(
-    acts: Iterable[Act],
-    core: Iterable[Hashable],
-    thread_root_author: Mapping[Any, Hashable] | None = None,
-    *,
-    resamples: int = 200,
-    seed: int = 0,
-    level: float = 0.95,
-    keys: Sequence[str] = SHARE_KEYS,
-) -> dict[str, tuple[float, float] | None]:
-    """Percentile bootstrap intervals of the share/mean keys, resampling conversations.
-
-    Units are the distinct ``thread`` values (an act with ``thread=None`` is its own unit).
-    A draw takes as many units as there are, with replacement; a unit drawn m times brings
-    its acts m times, which weighs act counts (``core_outbound_share``) but not sets of
-    accounts.  Each key is recomputed per draw; the interval is the ``(1 - level) / 2`` and
-    ``(1 + level) / 2`` quantiles of the draws where it is defined (None if none is).
-
-    A draw holds ~63% of the distinct conversations, which does not scale a set of distinct
-    accounts evenly: accounts seen in many conversations (often the core) stay, those seen in
-    one stay with probability ~0.63, and chains through a left-out conversation are cut
-    (distances only grow).  So draws of ``engaged_outside_share`` and ``mean_travel`` can lean
-    off the point estimate, the whole interval on one side of it; ``core_outbound_share``
-    cannot.  Weeks of similar size lean alike in :func:`diff_ci`.
-
-    References
-    ----------
-    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman & Hall.
-
-    Examples
-    --------
-    >>> t = lambda h: datetime(2024, 1, 1, h)
-    >>> acts = [Act("c", "reply", "c", t(1), t(2), thread=1),
-    ...         Act("c", "boost", "x", t(3), t(4), thread=2)]
-    >>> bootstrap_ci(acts, {"c"}, keys=["core_outbound_share"], seed=1)
-    {'core_outbound_share': (0.0, 1.0)}
-    """
-    enc = _encode(list(acts), frozenset(core), thread_root_author or {})
-    draws = _draws(enc, keys, resamples, np.random.default_rng(seed))
-    return {k: _interval(draws[k], level) for k in keys}
-
-
-def diff_ci(
-    acts_a: Iterable[Act],
-    acts_b: Iterable[Act],
-    core: Iterable[Hashable],
-    thread_root_author: Mapping[Any, Hashable] | None = None,
-    *,
-    key: str = "engaged_outside_share",
-    core_b: Iterable[Hashable] | None = None,
-    resamples: int = 200,
-    seed: int = 0,
-    level: float = 0.95,
-) -> tuple[float, float] | None:
-    """Bootstrap interval of ``key(week b) - key(week a)``; one containing 0 is no clear change.
-
-    Each week's conversations are resampled independently as in :func:`bootstrap_ci` (week a
-    first, from one ``numpy.random.default_rng(seed)``), draw i of b is paired with draw i of
-    a, and the interval is taken over the pairs where both are defined.  ``core_b`` is week
-    b's core when the roster changed (default: ``core``).
-
-    References
-    ----------
-    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman & Hall.
-
-    Examples
-    --------
-    >>> t = lambda h: datetime(2024, 1, 1, h)
-    >>> a = [Act("c", "reply", "c", t(1), t(2), thread=i) for i in range(5)]
-    >>> b = a + [Act("c", "reply", "x", t(1), t(2), thread=9)]
-    >>> diff_ci(a, a, {"c"}, key="core_outbound_share")
-    (0.0, 0.0)
-    >>> lo, hi = diff_ci(a, b, {"c"}, key="core_outbound_share")
-    >>> lo <= 1 / 6 <= hi
-    True
-    """
-    rng, roots, ca = np.random.default_rng(seed), thread_root_author or {}, frozenset(core)
-    cb = ca if core_b is None else frozenset(core_b)
-    va = _draws(_encode(list(acts_a), ca, roots), [key], resamples, rng)[key]
-    vb = _draws(_encode(list(acts_b), cb, roots), [key], resamples, rng)[key]
-    return _interval(vb - va, level)
-
-
 __all__ = [
     "Act",
     "TravelMetrics",
-    "bootstrap_ci",
-    "diff_ci",
     "engaged",
+    "travel_bridges",
     "travel_distances",
     "travel_metrics",
+    "travel_tree",
 ]
