@@ -33,7 +33,7 @@ def preview(ctx: click.Context, week: str | None, output: str) -> None:
 
     a = app(ctx)
     now = utcnow()
-    window = parse_week(week) if week else closed_week(now)
+    window = parse_week(week) if week else closed_week(now, a.settings)
     recipients = tuple(a.settings.report.email.recipients) or ("preview@localhost",)
     msg = build(a.engine(), a.settings, window, now, recipients)
     write_preview(msg, Path(output))
@@ -61,7 +61,7 @@ def send(
 
     a = app(ctx)
     now = utcnow()
-    window = parse_week(week) if week else closed_week(now)
+    window = parse_week(week) if week else closed_week(now, a.settings)
     if dry_run:
         recipients = tuple(to or a.settings.report.email.recipients) or ("nobody@localhost",)
         msg = build(a.engine(), a.settings, window, now, recipients)

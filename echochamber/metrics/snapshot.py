@@ -16,6 +16,7 @@ import networkx as nx
 from echochamber.graph.acts import Act
 from echochamber.graph.conversations import ConversationTree
 from echochamber.graph.core import roster_jaccard
+from echochamber.metrics import EDITION
 from echochamber.metrics.audience import instance_count, potential_impressions, voices
 from echochamber.metrics.boundary import conductance, ei_index, node_expansion, openness
 from echochamber.metrics.cascades import cascade_stats
@@ -27,9 +28,6 @@ from echochamber.metrics.travel import travel_metrics
 from echochamber.models import Node
 
 __all__ = ["EDITION", "SnapshotInput", "bridges", "hop_distances", "snapshot"]
-
-EDITION = 2
-"""The edition of the metrics that :func:`snapshot` computes (stored with every snapshot)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from echochamber.config import Settings
 from echochamber.errors import ConfigError
@@ -61,6 +62,7 @@ class _Ranking:
     span: Window
     source: str
     unwanted: set[int]
+    graph: Any = None  # the span's graph without mentions, built once for kcore
 
 
 def _ranking(reader: GraphReader, settings: Settings, window: Window, scope: str) -> _Ranking:
@@ -78,10 +80,10 @@ def _automatic(
     reader: GraphReader, r: _Ranking, policy: str, size: int, scope: str
 ) -> frozenset[int]:
     if policy == "kcore":
-        rows = [e for e in reader.edge_rows(r.span, scope) if e[2] != "mention"]
-        G = build_graph(rows)
-        G.remove_nodes_from(r.unwanted)
-        return kcore_roster(G, size, r.activity, pad=True)
+        if r.graph is None:
+            r.graph = build_graph(e for e in reader.edge_rows(r.span, scope) if e[2] != "mention")
+            r.graph.remove_nodes_from(r.unwanted)
+        return kcore_roster(r.graph, size, r.activity, pad=True)
     return top_active(r.activity, size)
 
 

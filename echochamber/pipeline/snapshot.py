@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
-from echochamber import __version__
 from echochamber.config import Settings
-from echochamber.config.weeks import in_zone, zone_week
+from echochamber.config.weeks import zone_week
 from echochamber.graph.week import WeekGraph, assemble_week
+from echochamber.metrics import EDITION
 from echochamber.metrics.details import json_safe, week_details
 from echochamber.metrics.sensitivity import sensitivity
-from echochamber.metrics.snapshot import EDITION, SnapshotInput, snapshot
+from echochamber.metrics.snapshot import SnapshotInput, snapshot
 from echochamber.metrics.uncertainty import intervals
 from echochamber.models import RosterMember, Snapshot, Window
 from echochamber.pipeline.context import JobContext
+from echochamber.pipeline.freshness import community_window, inputs, is_final, settle, stale
 from echochamber.pipeline.roster import merged_rosters, rosters
 from echochamber.store import (
     Engine,
@@ -36,16 +36,6 @@ from echochamber.store import (
     snapshot_states,
     weeks_with_data,
 )
-
-
-def settle(settings: Settings) -> timedelta:
-    """How long after its week a conversation keeps growing (``collect.settle_days``)."""
-    return timedelta(days=settings.collect.settle_days)
-
-
-def community_window(settings: Settings, window: Window) -> Window:
-    """``window`` as a week of the community's time zone (an ISO week keeps its number)."""
-    return in_zone(window, settings.core.timezone)
 
 
 def load_week(
@@ -97,36 +87,6 @@ def week_graph(reader: GraphReader, settings: Settings, window: Window, scope: s
         scope,
     )
     return load_week(reader, settings, window, scope, main.ids)[0]
-
-
-def is_final(window: Window, now: datetime, settings: Settings | None = None) -> bool:
-    """A week's snapshot is final once its conversations have settled."""
-    wait = settle(settings) if settings is not None else timedelta(days=7)
-    return now >= window.end + wait
-
-
-def inputs(settings: Settings, counts: dict[str, int]) -> dict[str, Any]:
-    """What a snapshot was computed from: store rows, roster and metric settings, code."""
-    c, m = settings.core, settings.metrics
-    return {
-        **counts,
-        "edition": EDITION,
-        "code": __version__,
-        "policy": c.policy,
-        "size": c.size,
-        "window_weeks": c.window_weeks,
-        "accounts": list(c.accounts),
-        "exclude": list(c.exclude),
-        "timezone": c.timezone,
-        "settle_days": settings.collect.settle_days,
-        "weights": settings.graph.weights(),
-        "identities": [list(g) for g in settings.identities],
-        "null_samples": m.null_samples,
-        "seed": m.seed,
-        "bootstrap": m.bootstrap,
-        "jackknife_groups": m.jackknife_groups,
-        "sensitivity": m.sensitivity,
-    }
 
 
 def compute(
@@ -217,25 +177,20 @@ def compute(
     return snap
 
 
-def snapshot_of(engine: Engine, settings: Settings, window: Window, scope: str) -> Snapshot:
-    """The stored snapshot of ``window``, computed first when there is none."""
+def snapshot_of(
+    engine: Engine, settings: Settings, window: Window, scope: str, now: datetime | None = None
+) -> Snapshot:
+    """The stored snapshot of ``window``; computed first when there is none, or when it is
+    provisional, of the first edition or stale and ``now`` is given (a writing job)."""
     window = community_window(settings, window)
     snap = load_snapshot(engine, window, scope, settings.core.policy)
-    return snap if snap is not None else compute(engine, settings, window, scope)
-
-
-def stale(engine: Engine, settings: Settings, snap: Snapshot) -> list[str]:
-    """What changed since ``snap`` was computed (empty: it is current).
-
-    First-edition snapshots are stale; otherwise the store rows of its window and the
-    settings it depends on are compared with what it recorded.
-    """
-    if snap.edition < EDITION:
-        return ["edition"]
-    with graph_reader(engine) as reader:
-        counts = reader.count_inputs(snap.window, snap.scope, settle(settings))
-    now = inputs(settings, counts)
-    return sorted(k for k, v in now.items() if snap.inputs.get(k) != v)
+    if snap is None:
+        return compute(engine, settings, window, scope, now=now)
+    if now is not None and (
+        (not snap.final and is_final(window, now, settings)) or stale(engine, settings, snap)
+    ):
+        return compute(engine, settings, window, scope, now=now)
+    return snap
 
 
 def missing_weeks(

@@ -202,27 +202,28 @@ def resolve_accounts(conn: Connection, names: Iterable[str]) -> dict[str, int]:
 
 
 def weeks_with_data(conn: Connection, scope: str = "all", zone: str = "UTC") -> list[date]:
-    """Mondays (in ``zone``) of the weeks with tagged posts or interactions, oldest first."""
+    """Mondays (in ``zone``) of the weeks from the first to the last tagged post that starts
+    a conversation (a post counts in its conversation's week, so a late tagged reply does
+    not open a week of its own), oldest first."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone)
-    rows: set[date] = set()
-    for (w,) in conn.execute(_scoped(select(E.week).distinct(), E.platform, scope)):
-        d = w if isinstance(w, date) else date.fromisoformat(str(w))
-        for day in (d, d + timedelta(days=6)):  # a UTC week touches one or two local weeks
-            local = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).astimezone(tz).date()
-            rows.add(local - timedelta(days=local.weekday()))
     span = _scoped(
-        select(func.min(P.created_at), func.max(P.created_at)).where(P.tagged), P.platform, scope
+        select(func.min(P.created_at), func.max(P.created_at)).where(
+            P.tagged, P.in_reply_to_uri.is_(None), P.in_reply_to_native.is_(None)
+        ),
+        P.platform,
+        scope,
     )
     lo, hi = conn.execute(span).one()
+    rows: list[date] = []
     if lo is not None:
         lo, hi = lo.astimezone(tz).date(), hi.astimezone(tz).date()
         d = lo - timedelta(days=lo.weekday())
         while d <= hi:
-            rows.add(d)
+            rows.append(d)
             d += timedelta(days=7)
-    return sorted(rows)
+    return rows
 
 
 def neighbours(
