@@ -166,6 +166,11 @@ def _status(obj: JSON, ctx: _Ctx) -> Post:
         raw_key = str(m.get("url") or m.get("acct"))
         key = ctx.local_account.get(raw_key, raw_key)
         mentions.append(key)
+        if key not in ctx.accounts and m.get("acct"):
+            # an account the page does not describe keeps the username its mention carries
+            acct = str(m["acct"])
+            handle = acct if "@" in acct else f"{acct}@{ctx.host}"
+            ctx.accounts[key] = Account("mastodon", key, handle=handle, server=handle.split("@")[1])
         if m.get("id") is not None:
             mention_ids[str(m["id"])] = key
             ctx.local_account.setdefault(str(m["id"]), key)

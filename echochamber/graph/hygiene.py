@@ -42,12 +42,25 @@ def leading_run(text: str) -> list[str]:
 def names_of(handle: str | None) -> frozenset[str]:
     """What a leading @name of this account can read: the whole handle and its user part.
 
+    An account known only by its profile URL (``https://host/@user`` or
+    ``https://host/users/user``, as stores of the first edition hold mentioned accounts)
+    reads as ``user@host``.
+
     >>> sorted(names_of("hugo@masto.pt")), sorted(names_of("@jack")), names_of(None)
     (['hugo', 'hugo@masto.pt'], ['jack'], frozenset())
+    >>> sorted(names_of("https://mastodon.social/@Gargron"))
+    ['gargron', 'gargron@mastodon.social']
     """
     if not handle:
         return frozenset()
-    h = handle.lower().lstrip("@")
+    h = handle.lower()
+    if h.startswith(("https://", "http://")):
+        host, _, path = h.split("://", 1)[1].partition("/")
+        user = path.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
+        if not user:
+            return frozenset()
+        h = f"{user}@{host}"
+    h = h.lstrip("@")
     return frozenset({h, h.split("@", 1)[0]})
 
 
