@@ -8,6 +8,7 @@ are known even when the other post was never fetched.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -49,11 +50,17 @@ def _quoted_uri(embed: Any) -> str | None:
     return uri if isinstance(uri, str) and "/app.bsky.feed.post/" in uri else None
 
 
+_HANDLE = re.compile(r"@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)")
+
+
 def _facet_text(text: Any, index: Any) -> str:
-    """The text a facet covers (its index counts UTF-8 bytes).
+    """The text a facet covers (its index counts UTF-8 bytes; some clients' slices start a
+    character or two early, so the handle is looked for inside it).
 
     >>> _facet_text("hé @ann.bsky.social!", {"byteStart": 4, "byteEnd": 20})
     '@ann.bsky.social'
+    >>> _HANDLE.search(" (@nrennie.bsky.social)").group(1)
+    'nrennie.bsky.social'
     """
     if not isinstance(text, str) or not isinstance(index, Mapping):
         return ""
@@ -119,8 +126,8 @@ class _Out(Accumulator):
                 if kind.endswith("#tag") and f.get("tag"):
                     tags.add(normalize_tag(f["tag"]))
                 elif kind.endswith("#mention") and f.get("did"):
-                    named = _facet_text(rec.get("text"), facet.get("index"))
-                    handle = named[1:] if named.startswith("@") and len(named) > 1 else None
+                    named = _HANDLE.search(_facet_text(rec.get("text"), facet.get("index")))
+                    handle = named.group(1) if named else None
                     mentions.append(str(self.actor(None, f["did"], handle)))
         quote = _quoted_uri(rec.get("embed"))
         tagset = tuple(sorted(tags))
