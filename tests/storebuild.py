@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -84,6 +85,9 @@ def graph_as_posts(
     return {"roots": root, "next_id": sid}
 
 
+_IDS = itertools.count(10_000)
+
+
 class Thread:
     """Hand-built Mastodon statuses with explicit times, stored through the import path.
 
@@ -97,11 +101,9 @@ class Thread:
         self.tag = tag
         self.statuses: list[dict[str, Any]] = []
         self.favourites: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-        self.next_id = 1
 
     def _id(self) -> str:
-        self.next_id += 1
-        return str(self.next_id)
+        return str(next(_IDS))  # unique across threads: one store may hold several
 
     def post(
         self,
