@@ -34,21 +34,24 @@ from tests.storebuild import MONDAY, graph_as_posts, handle
 HOSTILE = '<script>alert("x")</script>\x1b[31m[bold]boom[/bold]'
 
 
+def week_metrics(i: int, share: float, se: float = 0.01) -> dict[str, Any]:
+    return {
+        "engaged_outside_share": share,
+        "ci": {"engaged_outside_share": [share - 2 * se, share + 2 * se]},
+        "ci_se": {"engaged_outside_share": se, "ei_index": 0.001},
+        "outside_share": 0.30 + 0.01 * i,
+        "ei_index": -0.5 + 0.02 * i,
+        "conductance": 0.2,
+        "participants": 100 + i,
+        "posts": 50,
+        "travel_profile": {"1": 5, "2": 2, "3+": 1},
+    }
+
+
 def data(**kw: Any) -> ReportData:
-    history = [
-        (
-            f"2026-W{40 + i}",
-            {
-                "outside_share": 0.30 + 0.01 * i,
-                "ei_index": -0.5 + 0.02 * i,
-                "conductance": 0.2,
-                "participants": 100 + i,
-                "posts": 50,
-                "hop_profile": {"1": 5, "2": 2, "3+": 1, "unreached": 3},
-            },
-        )
-        for i in range(8)
-    ]
+    # W46 -> W47: 0.60 -> 0.65 with se 0.01 each: the interval of the difference is
+    # 5 ± 1.96 * sqrt(2) * 1 = 5 ± 2.8 points, which excludes 0: a clear +5.0 pts.
+    history = [(f"2026-W{40 + i}", week_metrics(i, 0.30 + 0.05 * i)) for i in range(8)]
     base = {
         "tag_label": "#hcsm",
         "week_label": "2026-W47",
@@ -64,9 +67,23 @@ def data(**kw: Any) -> ReportData:
 
 
 def test_subject_has_the_headline() -> None:
-    assert subject(data()) == "#hcsm week 47: 37% of participants outside the core, +1 pts"
-    first = data(history=[("2026-W47", {"outside_share": 0.38})])
-    assert subject(first) == "#hcsm week 47: 38% of participants outside the core"
+    # W47: 0.65, interval [0.63, 0.67]; the change from W46 (0.60) is clear (see data()).
+    want = "#hcsm week 47: 65% of the core's audience from outside (95% CI 63-67%), +5.0 pts"
+    assert subject(data()) == want
+    first = data(history=[("2026-W47", week_metrics(7, 0.38))])
+    assert (
+        subject(first) == "#hcsm week 47: 38% of the core's audience from outside (95% CI 36-40%)"
+    )
+    # 0.60 -> 0.62 with se 0.01: 2 ± 2.8 points holds 0
+    close = data(history=[("2026-W46", week_metrics(6, 0.60)), ("2026-W47", week_metrics(7, 0.62))])
+    assert subject(close).endswith("(95% CI 60-64%), no clear change")
+    text = render_text(close)
+    assert text.splitlines()[0] == (
+        "#hcsm — week 2026-W47: 62.0% of the accounts that engaged with the core were "
+        "outsiders (95% CI 60.0–64.0%), no clear change."
+    )
+    # E-I moved by 0.02 with se 0.001 a week: a clear change, shown as a number
+    assert "+0.020" in text
 
 
 def test_hostile_text_is_escaped_and_stripped() -> None:
@@ -74,7 +91,7 @@ def test_hostile_text_is_escaped_and_stripped() -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html
     text = render_text(data())
     assert "\x1b" not in text
-    assert "37.0%" in text and "37.0%" in html
+    assert "65.0%" in text and "65.0%" in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "<img" not in html
 
 
@@ -163,7 +180,9 @@ def test_weekly_report_job_mails_once_and_retries(
     prev = MONDAY - timedelta(days=7)
     graph_as_posts(engine, [(0, 1), (1, 0), (2, 0), (3, 2)], when=prev + timedelta(days=1))
     graph_as_posts(engine, [(0, 1), (1, 0), (2, 0), (4, 1), (5, 4)], start_id=100)
-    now = MONDAY + timedelta(days=8)  # Tuesday of the next week: W47 is the closed week
+    # Tuesday after W47: W47 is closed but still settling (collect.settle_days = 7), so the
+    # report covers W46, the newest settled week, and shows W47 beside it as provisional.
+    now = MONDAY + timedelta(days=8)
     ctx = JobContext(engine=engine, clock=lambda: now)
     # SMTP down: the delivery is marked failed
     with smtp_server(tmp_path) as inbox:
@@ -179,18 +198,28 @@ def test_weekly_report_job_mails_once_and_retries(
     assert (first.status, again.status) == ("sent", "already-sent")
     assert len(inbox.messages) == 1
     d = deliveries(engine)[0].as_dict()
-    assert d["status"] == "sent" and d["attempts"] == 2 and d["week"] == "2026-W47"
+    assert d["status"] == "sent" and d["attempts"] == 2 and d["week"] == "2026-W46"
     msg = inbox.messages[0]
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    week = Window(MONDAY, MONDAY + timedelta(days=7))
-    reach = load_snapshot(engine, week, "all", "list")
-    assert reach is not None
-    m = reach.metrics
-    share = f"{100 * m['outside_share']:.1f}%"
-    assert share in text and share in html
-    assert f"{m['participants']:,}" in text
-    assert "2026-W46" in text  # the trend holds the previous week too
+    settled = load_snapshot(engine, Window(prev, MONDAY), "all", "list")
+    latest = load_snapshot(engine, Window(MONDAY, MONDAY + timedelta(days=7)), "all", "list")
+    assert settled is not None and settled.final and latest is not None and latest.provisional
+    m = settled.metrics
+    # W46: 0 and 1 are the core; 2 replied to 0 and 3 to 2: engaged = {0, 1, 2} (3 acted on
+    # 2's post, not the core's), so 1 of 3 engaged accounts is an outsider.
+    assert m["engaged_outside_share"] == pytest.approx(1 / 3)
+    share = f"{100 * m['engaged_outside_share']:.1f}%"
+    assert text.splitlines()[0].startswith(f"#hcsm — week 2026-W46: {share} of the accounts")
+    assert share in html
+    # W47: 2 and 4 engaged with the core (2 -> 0, 4 -> 1), 5 acted on 4: 2 of 4 are outsiders
+    assert latest.metrics["engaged_outside_share"] == pytest.approx(2 / 4)
+    assert "Provisional, still settling: week 2026-W47: 50.0%" in text
+    assert (
+        str(msg["Subject"])
+        .strip()
+        .startswith("#hcsm week 46: 33% of the core's audience from outside")
+    )
     assert json.dumps(m)  # the stored snapshot is what was mailed
     assert datetime.now(UTC)
 

@@ -26,7 +26,7 @@ def _snapshot(
 
     a = app(ctx)
     engine = a.engine()
-    window = resolve_window(engine, week, start, end, scope)
+    window = resolve_window(engine, week, start, end, scope, a.settings.core.timezone)
     snap = load_snapshot(engine, window, scope, a.settings.core.policy)
     if snap is None:  # measured on first ask (the graph libraries load only then)
         from echochamber.pipeline.snapshot import compute
@@ -53,24 +53,40 @@ def reach(
     as_json: bool,
 ) -> None:
     """How far the window's conversations travelled beyond the core."""
-    from echochamber.report.format import fmt_value
+    from echochamber.pipeline.freshness import stale
+    from echochamber.report.format import fmt_interval, fmt_value
 
     window, snap = _snapshot(ctx, week, start, end, scope)
     m = dict(snap.metrics)
+    changed = stale(app(ctx).engine(), app(ctx).settings, snap)
+    extra = {k: m.get(k) for k in ("ci", "ci_se", "sensitivity", "completeness", "roster_source")}
     if as_json:
         emit_json(
             {
                 **m,
+                **extra,
                 "window": window.label,
                 "scope": scope,
                 "computed_at": snap.computed_at.isoformat(),
                 "final": snap.final,
+                "provisional": snap.provisional,
+                "edition": snap.edition,
+                "stale": changed,
             }
         )
         return
-    out(f"{window.label} ({scope}){'' if snap.final else ', provisional'}")
+    out(f"{window.label} ({scope}){', provisional (still settling)' if snap.provisional else ''}")
+    if changed:
+        out(f"  stale ({', '.join(changed)} changed): run 'echochamber metrics compute'")
+    ci = m.get("ci") or {}
     for k, v in m.items():
-        out(f"  {k:<28} {fmt_value(k, v)}")
+        if k in ("ci", "ci_se", "sensitivity"):
+            continue
+        interval = fmt_interval(k, ci.get(k))
+        out(f"  {k:<28} {fmt_value(k, v)}{f'  ({interval})' if interval else ''}")
+    for name, keys in (m.get("sensitivity") or {}).items():
+        shown = ", ".join(f"{k} {fmt_value(k, x)}" for k, x in keys.items())
+        out(f"  roster {name:<21} {shown}")
 
 
 @graph.command()
@@ -130,7 +146,8 @@ def account(
     scope: str,
     as_json: bool,
 ) -> None:
-    """One account: core or not, hop distance, ties by kind, first/last seen, weekly activity."""
+    """One account: core or not, travel distance, ties by kind, first/last seen, weekly
+    activity."""
     from echochamber.pipeline.queries import account_profile
 
     a = app(ctx)
@@ -213,7 +230,7 @@ def path(
 
     a = app(ctx)
     engine = a.engine()
-    window = resolve_window(engine, week, start, end, scope)
+    window = resolve_window(engine, week, start, end, scope, a.settings.core.timezone)
     found = shortest_path(engine, a.settings, window, scope, source, target)
     if as_json:
         emit_json(
@@ -260,7 +277,7 @@ def bridges(
     top: int,
     as_json: bool,
 ) -> None:
-    """Accounts through which the conversation reaches outsiders (hop >= 2)."""
+    """Accounts through which the core's posts reached outsiders (time-respecting chains)."""
     window, snap = _snapshot(ctx, week, start, end, scope)
     rows = snap.details.bridges[:top]
     if as_json:
@@ -304,7 +321,7 @@ def export(
     target = output_file(output)
     a = app(ctx)
     engine = a.engine()
-    window = resolve_window(engine, week, start, end, scope)
+    window = resolve_window(engine, week, start, end, scope, a.settings.core.timezone)
     n, m = export_graph(engine, a.settings, window, scope, fmt_, str(target))
     if fmt_ == "csv":
         from echochamber.pipeline.queries import nodes_file

@@ -10,18 +10,32 @@ import click
 
 from echochamber.cli.context import app, emit_json, out
 from echochamber.cli.windows import resolve_window, window_options
-from echochamber.report.format import change, fmt_delta, fmt_value
+from echochamber.report.format import (
+    change,
+    fmt_interval,
+    fmt_value,
+    fmt_verdict,
+    verdict,
+)
 
 HEADLINE = (
+    "engaged_outside_share",
+    "engaged",
+    "outsiders_reached",
+    "mean_travel",
+    "core_outbound_share",
+    "ei_index",
     "participants",
     "outside_share",
-    "ei_index",
-    "conductance",
-    "outsiders_touched",
-    "mean_hop",
-    "escaped_share",
-    "new_voices",
 )
+SHOWN = (  # the text table: (key, column title, width)
+    ("engaged_outside_share", "outsiders/engaged", 19),
+    ("outsiders_reached", "reached", 8),
+    ("mean_travel", "steps", 7),
+    ("core_outbound_share", "core out", 9),
+    ("ei_index", "E-I", 8),
+)
+SECOND_EDITION = ("ci", "ci_se", "sensitivity", "completeness", "roster_source")
 SPARK = "▁▂▃▄▅▆▇█"
 
 
@@ -32,7 +46,12 @@ def metrics() -> None:
 
 @metrics.command("compute")
 @window_options
-@click.option("--missing", is_flag=True, help="Every week with data that has no snapshot yet.")
+@click.option(
+    "--missing",
+    is_flag=True,
+    help="Every week with data whose snapshot is missing, of the first edition, provisional "
+    "though settled since, or stale.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the computed snapshots as JSON.")
 @click.pass_context
 def compute_cmd(
@@ -52,7 +71,7 @@ def compute_cmd(
     if missing:
         windows = missing_weeks(engine, a.settings, scope)
     else:
-        windows = [resolve_window(engine, week, start, end, scope)]
+        windows = [resolve_window(engine, week, start, end, scope, a.settings.core.timezone)]
     done: list[dict[str, Any]] = []
     with a.progress("measuring") as progress:
         for w in windows:
@@ -64,13 +83,16 @@ def compute_cmd(
         return
     for d in done:
         m = d["metrics"]
+        key = "engaged_outside_share"
+        ci = fmt_interval(key, (m.get("ci") or {}).get(key))
+        reached = fmt_value("outsiders_reached", m.get("outsiders_reached"))
         out(
-            f"{d['window']} ({scope}): {fmt_value('participants', m.get('participants'))} "
-            f"participants, outside share {fmt_value('outside_share', m.get('outside_share'))}, "
+            f"{d['window']} ({scope}): outsiders among the engaged {fmt_value(key, m.get(key))}"
+            f"{f' ({ci})' if ci else ''}, outsiders reached {reached}, "
             f"E-I {fmt_value('ei_index', m.get('ei_index'))}"
         )
     if not done:
-        out("Nothing to compute: every week with data has a snapshot.")
+        out("Nothing to compute: every week with data has a current snapshot.")
 
 
 def spark(values: list[Any]) -> str:
@@ -107,27 +129,37 @@ def spark(values: list[Any]) -> str:
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
 @click.pass_context
 def history_cmd(ctx: click.Context, weeks: int, scope: str, as_json: bool, as_csv: bool) -> None:
-    """The weekly series with week-over-week changes and a compact trend."""
+    """The weekly series with week-over-week changes and a compact trend.
+
+    A change of a key with an interval is shown only when the 95% interval of the difference
+    excludes 0; otherwise it reads "no clear change".  Provisional weeks (still settling) are
+    marked with *.
+    """
+    from echochamber.pipeline.freshness import stale
     from echochamber.store import history
 
     a = app(ctx)
-    snaps = history(a.engine(), scope, a.settings.core.policy, weeks)
-    rows: list[dict[str, Any]] = [
-        {
-            "week": s.window.label,
-            "start": s.window.start.isoformat(),
-            "end": s.window.end.isoformat(),
-            "computed_at": s.computed_at.isoformat(),
-            "final": s.final,
-            "metrics": s.metrics,
-        }
-        for s in snaps
-    ]
+    engine = a.engine()
+    snaps = history(engine, scope, a.settings.core.policy, weeks)
+    rows: list[dict[str, Any]] = []
+    for s in snaps:
+        m = s.metrics
+        rows.append(
+            {
+                "week": s.window.label,
+                "start": s.window.start.isoformat(),
+                "end": s.window.end.isoformat(),
+                "computed_at": s.computed_at.isoformat(),
+                "final": s.final,
+                "provisional": s.provisional,
+                "edition": s.edition,
+                "stale": stale(engine, a.settings, s),
+                **{k: m.get(k) for k in SECOND_EDITION},
+                "metrics": m,
+            }
+        )
     for prev, cur in zip([None, *rows], rows, strict=False):
-        cur["change"] = {
-            k: (change(k, cur["metrics"].get(k), prev["metrics"].get(k)) if prev else None)
-            for k in HEADLINE
-        }
+        cur["change"] = {k: _change(k, cur["metrics"], prev and prev["metrics"]) for k in HEADLINE}
     if as_json:
         emit_json({"scope": scope, "policy": a.settings.core.policy, "weeks": rows})
         return
@@ -136,21 +168,36 @@ def history_cmd(ctx: click.Context, weeks: int, scope: str, as_json: bool, as_cs
             {k for r in rows for k, v in r["metrics"].items() if not isinstance(v, dict | list)}
         )
         w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(["week", *keys])
+        w.writerow(["week", "provisional", *keys])
         for r in rows:
-            w.writerow([r["week"], *[r["metrics"].get(k) for k in keys]])
+            w.writerow([r["week"], r["provisional"], *[r["metrics"].get(k) for k in keys]])
         return
     if not rows:
         out("No snapshots yet: run 'echochamber metrics compute --missing'.")
         return
-    out("week      " + "".join(f"{k[:16]:>18}" for k in HEADLINE))
+    out("week       " + "".join(f"{title:>{width}}" for _, title, width in SHOWN) + "   change")
     for r in rows:
-        cells = []
-        for k in HEADLINE:
-            v = fmt_value(k, r["metrics"].get(k))
-            c = fmt_delta(k, r["change"].get(k))
-            cells.append(f"{v + (f' ({c})' if c else ''):>18}")
-        out(f"{r['week']:<10}" + "".join(cells))
+        m = r["metrics"]
+        cells = [f"{fmt_value(k, m.get(k)):>{width}}" for k, _, width in SHOWN]
+        headline = r["change"]["engaged_outside_share"]
+        text = fmt_verdict("engaged_outside_share", headline) if headline else ""
+        ei = r["change"]["ei_index"]
+        if ei:
+            text += f"; E-I {fmt_verdict('ei_index', ei)}"
+        mark = "*" if r["provisional"] else " "
+        note = "  (stale: run metrics compute --missing)" if r["stale"] else ""
+        out(f"{r['week'] + mark:<11}" + "".join(cells) + f"   {text}{note}")
+    if any(r["provisional"] for r in rows):
+        out("* provisional: the week's conversations are still settling")
     out("")
-    for k in ("outside_share", "ei_index", "conductance", "mean_hop"):
-        out(f"{k:<14} {spark([r['metrics'].get(k) for r in rows])}")
+    for k in ("engaged_outside_share", "core_outbound_share", "ei_index", "mean_travel"):
+        out(f"{k:<22} {spark([r['metrics'].get(k) for r in rows])}")
+
+
+def _change(key: str, now: dict[str, Any], before: dict[str, Any] | None) -> Any:
+    """A key's change: with its interval and verdict when it has an interval."""
+    if before is None:
+        return None
+    if key in (now.get("ci") or {}):
+        return verdict(key, now, before)
+    return change(key, now.get(key), before.get(key))

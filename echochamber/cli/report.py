@@ -32,7 +32,7 @@ def preview(ctx: click.Context, week: str | None, output: str) -> None:
     target = output_file(output)
     a = app(ctx)
     now = utcnow()
-    window = parse_week(week) if week else closed_week(now)
+    window = parse_week(week) if week else closed_week(now, a.settings)
     recipients = tuple(a.settings.report.email.recipients) or ("preview@localhost",)
     msg = build(a.engine(), a.settings, window, now, recipients)
     write_preview(msg, target)
@@ -60,7 +60,7 @@ def send(
 
     a = app(ctx)
     now = utcnow()
-    window = parse_week(week) if week else closed_week(now)
+    window = parse_week(week) if week else closed_week(now, a.settings)
     if dry_run:
         recipients = tuple(to or a.settings.report.email.recipients) or ("nobody@localhost",)
         msg = build(a.engine(), a.settings, window, now, recipients)

@@ -28,12 +28,14 @@ def parse_week(text: str) -> Window:
         raise ConfigError(f"--week {text!r}: no such ISO week") from None
 
 
-def _day(text: str, flag: str) -> datetime:
+def _day(text: str, flag: str, zone: str = "UTC") -> datetime:
+    from zoneinfo import ZoneInfo
+
     try:
         d = date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"{flag} {text!r}: expected a date like 2026-11-16") from None
-    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+    return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(zone) if zone != "UTC" else UTC)
 
 
 def window_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -51,25 +53,35 @@ def window_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def resolve_window(
-    engine: Engine, week: str | None, start: str | None, end: str | None, scope: str
+    engine: Engine,
+    week: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    zone: str = "UTC",
 ) -> Window:
+    """The window the options name: ``--week`` is that ISO week in the community's time zone
+    ``zone`` (``[core] timezone``), ``--start``/``--end`` are local dates."""
+    from echochamber.config.weeks import in_zone
+
     if week and (start or end):
         raise ConfigError("give either --week or --start/--end, not both")
     if week:
-        return parse_week(week)
+        return in_zone(parse_week(week), zone)
     if start or end:
         if not (start and end):
             raise ConfigError("--start and --end go together")
-        s, e = _day(start, "--start"), _day(end, "--end")
+        s, e = _day(start, "--start", zone), _day(end, "--end", zone)
         if e <= s:
             raise ConfigError(f"--end {end} is not after --start {start}")
         return Window(s, e)
-    return latest_week(engine, scope)
+    return latest_week(engine, scope, zone)
 
 
-def latest_week(engine: Engine, scope: str) -> Window:
-    """The newest ISO week with data (this week when the store is empty)."""
+def latest_week(engine: Engine, scope: str, zone: str = "UTC") -> Window:
+    """The newest week with data (this week when the store is empty), in ``zone``."""
+    from echochamber.config.weeks import zone_week
     from echochamber.store import weeks_with_data
 
-    weeks = weeks_with_data(engine, scope)
-    return weeks[-1] if weeks else Window.week_of(datetime.now(UTC))
+    weeks = weeks_with_data(engine, scope, zone)
+    return weeks[-1] if weeks else zone_week(datetime.now(UTC), zone)

@@ -8,6 +8,7 @@ are known even when the other post was never fetched.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +50,27 @@ def _quoted_uri(embed: Any) -> str | None:
     return uri if isinstance(uri, str) and "/app.bsky.feed.post/" in uri else None
 
 
+_HANDLE = re.compile(r"@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)")
+
+
+def _facet_text(text: Any, index: Any) -> str:
+    """The text a facet covers (its index counts UTF-8 bytes; some clients' slices start a
+    character or two early, so the handle is looked for inside it).
+
+    >>> _facet_text("hé @ann.bsky.social!", {"byteStart": 4, "byteEnd": 20})
+    '@ann.bsky.social'
+    >>> _HANDLE.search(" (@nrennie.bsky.social)").group(1)
+    'nrennie.bsky.social'
+    """
+    if not isinstance(text, str) or not isinstance(index, Mapping):
+        return ""
+    raw = text.encode()
+    start, end = index.get("byteStart"), index.get("byteEnd")
+    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(raw):
+        return ""
+    return raw[start:end].decode(errors="replace").strip()
+
+
 class _Out(Accumulator):
     platform = "bluesky"
 
@@ -56,10 +78,17 @@ class _Out(Accumulator):
         super().__init__()
         self.tracked = frozenset(normalize_tag(t) for t in tracked)
 
-    def actor(self, a: JSON | None, did: str | None = None) -> str | None:
+    def actor(
+        self, a: JSON | None, did: str | None = None, handle: str | None = None
+    ) -> str | None:
+        """The DID of an actor, recording its profile; a mentioned account the page does not
+        describe keeps the handle its mention's text carries."""
         d = (a or {}).get("did") or did
         if not d:
             return None
+        if not a and handle and (d not in self.accounts or self.accounts[d].handle is None):
+            self.accounts[d] = Account(platform="bluesky", key=d, handle=handle, server="bsky")
+            return str(d)
         if a:
             self.accounts[d] = Account(
                 platform="bluesky",
@@ -97,7 +126,9 @@ class _Out(Accumulator):
                 if kind.endswith("#tag") and f.get("tag"):
                     tags.add(normalize_tag(f["tag"]))
                 elif kind.endswith("#mention") and f.get("did"):
-                    mentions.append(str(self.actor(None, f["did"])))
+                    named = _HANDLE.search(_facet_text(rec.get("text"), facet.get("index")))
+                    handle = named.group(1) if named else None
+                    mentions.append(str(self.actor(None, f["did"], handle)))
         quote = _quoted_uri(rec.get("embed"))
         tagset = tuple(sorted(tags))
         p = Post(

@@ -1,9 +1,10 @@
 """Pure: Mastodon API JSON (Status, Account) -> :mod:`echochamber.models` objects.
 
-Identity rules (ARCHITECTURE.md):
+Identity rules (docs/design.md):
 
 * an account's key is its profile ``url`` on its home server, the same through every server;
-  a local account's ``acct`` has no domain, so its handle is qualified with the serving server;
+  a local account's ``acct`` has no domain, so its handle is qualified with the host of that
+  profile URL (its home), or with the serving server when there is none;
 * a post's key is its ActivityPub ``uri``; ids are local to the serving server, kept as
   strings;
 * ``in_reply_to_id`` is a local id: it is resolved through the statuses of the same batch or the
@@ -59,6 +60,21 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _qualified(acct: str, profile: Any, ctx: _Ctx) -> str:
+    """``user@home``: a local acct has no domain, and its home is the host of the profile URL
+    (the server that answered may be a mirror, or a test server on another address); without
+    a profile URL, the answering server.
+
+    >>> _qualified("ana", "https://hcsm.demo/@ana", _Ctx("http://127.0.0.1:8000", "127.0.0.1:8000",
+    ...     frozenset(), True, {}))
+    'ana@hcsm.demo'
+    """
+    if "@" in acct:
+        return acct
+    home = server_host(profile) if isinstance(profile, str) and "//" in profile else ctx.host
+    return f"{acct}@{home}"
+
+
 def _account(obj: JSON, ctx: _Ctx) -> Account:
     if not isinstance(obj, Mapping):
         raise ImportFormatError("status 'account' is not an object")
@@ -68,10 +84,7 @@ def _account(obj: JSON, ctx: _Ctx) -> Account:
     username = str(obj.get("username") or "")
     acct = str(obj.get("acct") or username)
     profile = obj.get("url") or obj.get("uri")
-    # a local acct has no domain: the account's home is its profile URL's host (the server
-    # that served it may be a mirror or a test server on another address), else that server
-    home = server_host(str(profile)) if isinstance(profile, str) and "//" in profile else ctx.host
-    handle = acct if "@" in acct else f"{acct}@{home}"
+    handle = _qualified(acct, profile, ctx)
     url = profile or f"https://{handle.split('@', 1)[1]}/@{username}"
     key = str(url)
     noindex = bool(obj.get("noindex"))
@@ -171,6 +184,10 @@ def _status(obj: JSON, ctx: _Ctx) -> Post:
         raw_key = str(m.get("url") or m.get("acct"))
         key = ctx.local_account.get(raw_key, raw_key)
         mentions.append(key)
+        if key not in ctx.accounts and m.get("acct"):
+            # an account the page does not describe keeps the username its mention carries
+            handle = _qualified(str(m["acct"]), m.get("url"), ctx)
+            ctx.accounts[key] = Account("mastodon", key, handle=handle, server=handle.split("@")[1])
         if m.get("id") is not None:
             mention_ids[str(m["id"])] = key
             ctx.local_account.setdefault(str(m["id"]), key)

@@ -48,16 +48,23 @@ class _Out(Accumulator):
     def __init__(self, tracked: Iterable[str]) -> None:
         super().__init__()
         self.tracked = frozenset(normalize_tag(t) for t in tracked)
+        self.described: set[str] = set()  # keys whose profile this page holds
 
-    def account(self, user: JSON | None, user_id: Any = None) -> str | None:
+    def account(self, user: JSON | None, user_id: Any = None, username: Any = None) -> str | None:
+        """The key of a user, recording its profile; a mentioned account the page does not
+        describe keeps the ``username`` its mention entity carries as its handle."""
         uid = (user or {}).get("id_str") or (user or {}).get("id") or user_id
         if uid is None:
             return None
         key = account_key(uid)
         old = self.accounts.get(key)
-        if old is not None and old.handle is not None:
+        if key in self.described:
             return key  # already known with its profile in this page
+        if not user and username and (old is None or old.handle is None):
+            self.accounts[key] = Account(platform="twitter", key=key, handle=f"@{username}")
+            return key
         if user:
+            self.described.add(key)
             metrics = user.get("public_metrics") or {}
             name = user.get("username") or user.get("screen_name")
             acc = Account(
@@ -141,7 +148,7 @@ def _v2_tweet(
         mid = m.get("id") or (names.get(str(m.get("username", "")).lower()) or {}).get("id")
         if mid is None:
             continue  # a mention whose account id is unknown cannot be keyed
-        key = out.account(users.get(str(mid)), mid)
+        key = out.account(users.get(str(mid)), mid, m.get("username"))
         if key:
             mentions.append(key)
             if boost_of is None:  # a retweet repeats the original's mentions: no ties

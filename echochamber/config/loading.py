@@ -291,6 +291,9 @@ def _validate(s: Settings) -> None:
         raise ConfigError("core.size: must be at least 1")
     if s.core.policy == "list" and not s.core.accounts:
         raise ConfigError("core.accounts: the 'list' policy needs at least one account")
+    parse_timezone(s.core.timezone, "core.timezone")
+    if s.metrics.bootstrap < 0 or s.metrics.jackknife_groups < 0:
+        raise ConfigError("metrics.bootstrap and metrics.jackknife_groups: must not be negative")
     if s.report.email.security not in ("starttls", "ssl", "none"):
         raise ConfigError("report.email.security: must be starttls, ssl or none")
     if not re.match(r"^[a-z][a-z0-9+]*://", s.store.url):

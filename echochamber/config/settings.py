@@ -122,6 +122,8 @@ class CoreSettings:
     size: int = 100
     window_weeks: int = 12
     accounts: tuple[str, ...] = ()
+    timezone: str = "UTC"  # weeks run Monday 00:00 to Monday 00:00 here
+    exclude: tuple[str, ...] = ()  # accounts or servers that never enter the roster
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,9 @@ class GraphSettings:
 class MetricsSettings:
     null_samples: int = 100
     seed: int = 0
+    bootstrap: int = 200  # thread-bootstrap resamples for the intervals (0: none)
+    jackknife_groups: int = 50  # delete-a-group jackknife groups for distinct-account keys
+    sensitivity: bool = True  # recompute the headline keys with other rosters
 
 
 @dataclass(frozen=True)

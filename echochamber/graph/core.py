@@ -72,23 +72,39 @@ def core_numbers(G: nx.Graph | nx.DiGraph) -> dict[Node, int]:
 
 
 def kcore_roster(
-    G: nx.Graph | nx.DiGraph, size: int, activity: Mapping[Node, float] | None = None
+    G: nx.Graph | nx.DiGraph,
+    size: int,
+    activity: Mapping[Node, float] | None = None,
+    *,
+    pad: bool = False,
 ) -> frozenset[Node]:
     """The main k-core, trimmed to the ``size`` most active members.
+
+    With ``pad`` (the second edition), a main core smaller than ``size`` is filled up with the
+    most active accounts outside it (``activity`` order, ties by node), so the roster has the
+    configured size whatever the week's structure.
 
     Examples
     --------
     >>> sorted(kcore_roster(nx.karate_club_graph(), 100))
     [0, 1, 2, 3, 7, 8, 13, 30, 32, 33]
+    >>> G = nx.Graph([(1, 2), (2, 3), (3, 1), (3, 4), (5, 6)])
+    >>> sorted(kcore_roster(G, 5, {4: 3, 5: 2, 6: 9}, pad=True))
+    [1, 2, 3, 4, 6]
     """
     cores = core_numbers(G)
     if not cores:
-        return frozenset()
+        return frozenset(top_active(activity or {}, size)) if pad else frozenset()
     kmax = max(cores.values())
     members = [n for n, c in cores.items() if c == kmax]
     act = activity or {n: G.degree(n) for n in members}
     members.sort(key=lambda n: (-act.get(n, 0), _order(n)))
-    return frozenset(members[:size])
+    chosen = members[:size]
+    if pad and len(chosen) < size and activity:
+        inside = set(chosen)
+        rest = {n: a for n, a in activity.items() if n not in inside}
+        chosen += sorted(top_active(rest, size - len(chosen)), key=lambda n: (-rest[n], _order(n)))
+    return frozenset(chosen)
 
 
 def roster_jaccard(a: Iterable[Node] | None, b: Iterable[Node] | None) -> float | None:

@@ -56,12 +56,32 @@ def voices(
     return len(P & set(first_seen_in_window)), len((P - C) & set(seen_before))
 
 
-def instance_count(participants: Iterable[Node], server_of: Mapping[Node, str | None]) -> int:
-    """Distinct Mastodon instances among participants (federation reach).
+def instance_count(
+    participants: Iterable[Node],
+    server_of: Mapping[Node, str | None],
+    platform_of: Mapping[Node, str | None] | None = None,
+) -> int:
+    """Distinct Mastodon-compatible servers among participants (federation reach).
+
+    Bluesky and Twitter are platforms, not instances; a bridge (Bridgy Fed, ``*brid.gy``)
+    relays another network's accounts and is not one either.  Without ``platform_of`` every
+    participant counts as a Mastodon account.
 
     Examples
     --------
     >>> instance_count({1, 2, 3}, {1: "a.social", 2: "a.social", 3: None})
     1
+    >>> instance_count({1, 2, 3}, {1: "a.social", 2: "bsky", 3: "bsky.brid.gy"},
+    ...                {1: "mastodon", 2: "bluesky", 3: "mastodon"})
+    1
     """
-    return len({server_of.get(p) for p in participants} - {None})
+    platform_of = platform_of or {}
+    return len(
+        {
+            server_of.get(p)
+            for p in participants
+            if platform_of.get(p, "mastodon") == "mastodon"
+            and not str(server_of.get(p) or "").endswith("brid.gy")
+        }
+        - {None}
+    )

@@ -37,12 +37,18 @@ def _w(d: dict[str, object], weight: str | None) -> float:
 
 
 def boundary(
-    G: nx.Graph | nx.DiGraph, core: Iterable[Node], weight: str | None = "weight"
+    G: nx.Graph | nx.DiGraph,
+    core: Iterable[Node],
+    weight: str | None = "weight",
+    *,
+    volumes: bool = True,
 ) -> Boundary:
     """Tally the weights that the boundary measures need.
 
     On a DiGraph each arc counts once in the undirected aggregate (a reciprocated pair counts
-    both arcs); an undirected graph is taken as it is.  Self-loops are ignored.
+    both arcs); an undirected graph is taken as it is.  Self-loops are ignored.  Without
+    ``volumes`` the rest's volume (a pass over every edge) is left at 0: E-I and openness
+    need only the core's incident edges.
 
     Examples
     --------
@@ -75,6 +81,8 @@ def boundary(
                 if v not in C:  # C–C arcs were counted from their tail's side
                     nc += x
                     external += x
+    if not volumes:
+        return Boundary(internal, external, vol_core, 0.0, cc, nc, cn)
     total = 0.0
     for _, _, d in G.edges(data=True):
         total += _w(d, weight)
@@ -104,7 +112,7 @@ def ei_index(
     >>> ei_index(nx.barbell_graph(5, 0), range(5))  # (1 - 10) / 11
     -0.8181818181818182
     """
-    b = boundary(G, core, weight)
+    b = boundary(G, core, weight, volumes=False)
     total = b.external + b.internal
     return None if total == 0 else (b.external - b.internal) / total
 
@@ -131,7 +139,7 @@ def openness(
     >>> openness(D, {"c1", "c2"})
     (0.3333333333333333, 0.3333333333333333)
     """
-    b = boundary(G, core, weight)
+    b = boundary(G, core, weight, volumes=False)
     i = b.nc + b.cc
     o = b.cn + b.cc
     return (None if i == 0 else b.nc / i, None if o == 0 else b.cn / o)

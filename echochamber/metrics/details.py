@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from echochamber.graph.week import WeekGraph
-from echochamber.metrics.snapshot import SnapshotInput, bridges, hop_distances
+from echochamber.metrics.snapshot import SnapshotInput
+from echochamber.metrics.travel import travel_bridges, travel_distances
 from echochamber.models import WeekDetails
 
 
@@ -29,9 +30,13 @@ def json_safe(value: Any) -> Any:
 
 
 def week_details(wk: WeekGraph, inp: SnapshotInput, top: int = 10) -> WeekDetails:
-    """Per-account rows, bridges, top conversations and new voices for queries and reports."""
+    """Per-account rows, bridges, top conversations and new voices for queries and reports.
+
+    ``hop`` is the travel distance (time-respecting chains); bridges are ranked by their
+    score, then by account key, so neither depends on the order of account ids.
+    """
     G, core = wk.G, wk.core
-    hops = hop_distances(G, core)
+    hops = travel_distances(wk.acts, core)
     nodes: dict[str, Any] = {}
     for n in set(G.nodes) | set(wk.tagged_posts) | set(core):
         i = wk.info.get(n, {})
@@ -52,14 +57,17 @@ def week_details(wk: WeekGraph, inp: SnapshotInput, top: int = 10) -> WeekDetail
                 ties["in_core" if u in core else "in_outside"] += w or 0
         row.update(ties)
         nodes[str(n)] = row
+    scores: dict[Any, float] = travel_bridges(wk.acts, core)
+    keys = {a: str(wk.info.get(a, {}).get("key")) for a in scores}
+    ranked = sorted(scores, key=lambda a: (-round(scores[a], 9), keys[a]))
     br = [
         {
             "id": a,
             "handle": wk.info.get(a, {}).get("handle"),
             "is_core": a in core,
-            "reached": int(r),
+            "reached": round(scores[a], 2),
         }
-        for a, r in bridges(G, core, top=top)
+        for a in ranked[:top]
     ]
     convs = []
     for t in wk.trees:

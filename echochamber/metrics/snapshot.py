@@ -1,25 +1,33 @@
-"""One week's headline metrics (METRICS.md) from the week's graph, roster and posts."""
+"""One week's metrics (``docs/metrics.md``) from the week's graph, acts, roster and posts.
+
+The second edition adds the travel keys (:mod:`echochamber.metrics.travel`) on time-respecting
+chains of acts, computes ``hop_profile``/``mean_hop`` on the same chains, and counts Mastodon
+servers only in ``instances``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
+from echochamber.graph.acts import Act
 from echochamber.graph.conversations import ConversationTree
 from echochamber.graph.core import roster_jaccard
+from echochamber.metrics import EDITION
 from echochamber.metrics.audience import instance_count, potential_impressions, voices
 from echochamber.metrics.boundary import conductance, ei_index, node_expansion, openness
 from echochamber.metrics.cascades import cascade_stats
 from echochamber.metrics.communities import community_stats
 from echochamber.metrics.mixing import core_assortativity, gini, top_share
 from echochamber.metrics.nulls import null_models
-from echochamber.metrics.reach import bridges, hop_distances, hop_profile, mean_hop
+from echochamber.metrics.reach import bridges, hop_distances
+from echochamber.metrics.travel import travel_metrics
 from echochamber.models import Node
 
-__all__ = ["SnapshotInput", "bridges", "hop_distances", "snapshot"]
+__all__ = ["EDITION", "SnapshotInput", "bridges", "hop_distances", "snapshot"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,10 @@ class SnapshotInput:
     first_seen_in_window: frozenset[Node] = frozenset()
     server_of: Mapping[Node, str | None] = field(default_factory=dict)
     previous_core: frozenset[Node] | None = None
+    acts: Sequence[Act] = ()
+    thread_author: Mapping[Hashable, Node] = field(default_factory=dict)
+    platform_of: Mapping[Node, str | None] = field(default_factory=dict)
+    replyall: int = 0
 
 
 def _share(part: float, whole: float) -> float | None:
@@ -51,8 +63,8 @@ def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> d
     Examples
     --------
     >>> s = snapshot(SnapshotInput(G=nx.DiGraph(), core=frozenset()), null_samples=0)
-    >>> s["participants"], s["ei_index"], s["hop_profile"]
-    (0, None, {'1': 0, '2': 0, '3+': 0, 'unreached': 0})
+    >>> s["participants"], s["ei_index"], s["hop_profile"], s["engaged_outside_share"]
+    (0, None, {'1': 0, '2': 0, '3+': 0, 'unreached': 0}, None)
     """
     G, C = inp.G, set(inp.core)
     tagged = {a: n for a, n in inp.tagged_posts_by_author.items() if n > 0}
@@ -65,6 +77,12 @@ def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> d
     in_open, out_open = openness(G, C)
     touched, expansion = node_expansion(G, C & set(G.nodes) if C else C)
     new, returning = voices(participants, C, inp.first_seen_in_window, inp.seen_before)
+    travel = travel_metrics(inp.acts, C, inp.thread_author)
+    reached = {u: d for u, d in travel.travel_distance.items() if u not in C}
+    hops = {"1": 0, "2": 0, "3+": 0, "unreached": 0}
+    for n in outside:
+        d = reached.get(n)
+        hops["unreached" if d is None else "1" if d == 1 else "2" if d == 2 else "3+"] += 1
     m: dict[str, Any] = {
         "posts": sum(tagged.values()),
         "conversation_posts": conv_total,
@@ -82,15 +100,18 @@ def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> d
         "conductance": conductance(G, C),
         "outsiders_touched": touched,
         "node_expansion": _share(touched, len(C)),
-        "hop_profile": hop_profile(G, C, participants),
-        "mean_hop": mean_hop(G, C),
+        "hop_profile": hops,
+        "mean_hop": travel.mean_travel,
         "core_assortativity": core_assortativity(G, C),
         "potential_impressions": potential_impressions(tagged, inp.followers),
         "outside_impressions": potential_impressions(tagged, inp.followers, only=outside),
         "new_voices": new,
         "returning_voices": returning,
-        "instances": instance_count(participants, inp.server_of),
+        "instances": instance_count(participants, inp.server_of, inp.platform_of),
         "roster_jaccard": roster_jaccard(C, inp.previous_core),
+        **travel.as_dict(),
+        "mentions_dropped_replyall": inp.replyall,
+        "edition": EDITION,
     }
     del expansion
     m.update(cascade_stats(inp.trees, C))

@@ -14,15 +14,16 @@ from typing import Any
 import networkx as nx
 
 from echochamber.config import Settings
+from echochamber.config.weeks import zone_week
 from echochamber.graph.conversations import (
     ConversationTree,
     build_trees,
     structural_virality,
     tree_depth,
 )
-from echochamber.metrics.snapshot import hop_distances
+from echochamber.metrics.travel import travel_distances
 from echochamber.models import KINDS, Window
-from echochamber.pipeline.snapshot import load_week
+from echochamber.pipeline.snapshot import week_graph
 from echochamber.store import (
     Engine,
     GraphReader,
@@ -64,7 +65,7 @@ def conversation_tree(engine: Engine, ref: str, settings: Settings) -> dict[str,
     with graph_reader(engine) as reader:
         info = reader.account_info({r[2] for r in thread.rows})
     tree = next(t for t in build_trees(thread.rows) if t.root == thread.root_uri)
-    window = Window.week_of(thread.root_created)
+    window = zone_week(thread.root_created, settings.core.timezone)
     snap = load_snapshot(engine, window, "all", settings.core.policy)
     core = set(snap.core_ids) if snap else set()
     authors = set(tree.author.values())
@@ -152,7 +153,7 @@ def shortest_path(
                 kinds = fwd or reader.pair_kinds(window, v, u, scope)
                 hops.append(_hop(info, u, v, bool(fwd), kinds))
             return PathFound(hops, found=bool(hops))
-        wk = load_week(reader, settings, window, scope)
+        wk = week_graph(reader, settings, window, scope)
     U = wk.G.to_undirected(as_view=True)
     if a not in U or b not in U:
         return PathFound([], found=False)
@@ -189,14 +190,14 @@ def export_graph(
     from echochamber.metrics.communities import community_of
 
     with graph_reader(engine) as reader:
-        wk = load_week(reader, settings, window, scope)
+        wk = week_graph(reader, settings, window, scope)
     snap = load_snapshot(engine, window, scope, settings.core.policy)
     core = snap.core_ids if snap is not None else wk.core
     G = wk.G.copy()
     for t in wk.trees:
         G.add_nodes_from(t.author.values())
     G.add_nodes_from(wk.tagged_posts)
-    hops = hop_distances(G, core)
+    hops = travel_distances(wk.acts, core)
     comm = community_of(G, seed=settings.metrics.seed)
     H = nx.DiGraph()
     for n in G.nodes:

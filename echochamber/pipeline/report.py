@@ -15,7 +15,7 @@ from echochamber.config import Settings
 from echochamber.errors import ConfigError, ReportError
 from echochamber.models import Window
 from echochamber.pipeline.context import JobContext
-from echochamber.pipeline.snapshot import snapshot_of
+from echochamber.pipeline.snapshot import community_window, newest_final_week, snapshot_of
 from echochamber.report.data import ReportData
 from echochamber.store import (
     Engine,
@@ -41,21 +41,30 @@ class Delivery:
     error: str | None = None
 
 
-def closed_week(now: datetime) -> Window:
-    """The last complete ISO week before ``now``."""
-    return Window.week_of(now).previous()
+def closed_week(now: datetime, settings: Settings | None = None) -> Window:
+    """The newest community week whose conversations have settled (``collect.settle_days``
+    after it ended): the week the report covers."""
+    return newest_final_week(settings or Settings(), now)
 
 
 def report_data(engine: Engine, settings: Settings, window: Window, now: datetime) -> ReportData:
-    """The report's data from stored snapshots (computing the missing ones of the 12 weeks)."""
-    snap = snapshot_of(engine, settings, window, "all")
+    """The report's data from stored snapshots (computing the missing ones of the 12 weeks),
+    with the newer week still settling beside it, labelled provisional."""
+    window = community_window(settings, window)
+    snap = snapshot_of(engine, settings, window, "all", now)
     for back in range(1, 12):
-        snapshot_of(engine, settings, window.previous(back), "all")
+        snapshot_of(engine, settings, window.previous(back), "all", now)
     rows = [
         s
         for s in history(engine, "all", settings.core.policy, 520)
         if s.window.start <= window.start
     ][-12:]
+    provisional = None
+    newer = window.previous(-1)  # the week after it
+    if newer.start <= now:
+        later = snapshot_of(engine, settings, newer, "all", now)
+        if not later.final:
+            provisional = (later.window.label, later.metrics)
     by_scope = {}
     for scope in ("mastodon", "twitter", "bluesky"):
         other = load_snapshot(engine, window, scope, settings.core.policy)
@@ -69,6 +78,7 @@ def report_data(engine: Engine, settings: Settings, window: Window, now: datetim
         bridges=snap.details.bridges,
         new_voices=snap.details.new_voices,
         by_scope=by_scope if len(by_scope) > 1 else None,
+        provisional=provisional,
     )
 
 
@@ -100,7 +110,7 @@ def send_weekly_report(
             "report.email.smtp_host and report.email.recipients must be set to send the report"
         )
     now = ctx.clock()
-    window = week or closed_week(now)
+    window = community_window(settings, week or closed_week(now, settings))
     key = ", ".join(sorted(recipients))
     with job_lock(ctx.engine, "email", window.label) as got:
         if not got:

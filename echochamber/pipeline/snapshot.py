@@ -2,23 +2,29 @@
 
 graph/ and metrics/ stay pure: this module reads the rows through the store's
 :class:`~echochamber.store.GraphReader`, passes the window and the roster in, and saves the
-typed :class:`~echochamber.models.Snapshot`.
+typed :class:`~echochamber.models.Snapshot`.  Weeks are the community's (``[core] timezone``);
+a snapshot is provisional until its conversations have settled (``collect.settle_days`` after
+the week) and records what it was computed from, so a changed store or configuration shows.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from echochamber.config import Settings
-from echochamber.errors import ConfigError
-from echochamber.graph.build import build_graph
-from echochamber.graph.core import kcore_roster, top_active
+from echochamber.config.weeks import zone_week
 from echochamber.graph.week import WeekGraph, assemble_week
+from echochamber.metrics import EDITION
 from echochamber.metrics.details import json_safe, week_details
+from echochamber.metrics.sensitivity import sensitivity
 from echochamber.metrics.snapshot import SnapshotInput, snapshot
+from echochamber.metrics.uncertainty import intervals
 from echochamber.models import RosterMember, Snapshot, Window
 from echochamber.pipeline.context import JobContext
+from echochamber.pipeline.freshness import community_window, inputs, is_final, settle, stale
+from echochamber.pipeline.roster import merged_rosters, rosters
 from echochamber.store import (
     Engine,
     GraphReader,
@@ -28,57 +34,60 @@ from echochamber.store import (
     load_snapshot,
     previous_roster,
     save_snapshot,
-    snapshot_weeks,
+    snapshot_states,
     weeks_with_data,
 )
 
 
-def roster(reader: GraphReader, settings: Settings, window: Window, scope: str) -> frozenset[int]:
-    """The core roster for ``window`` under the configured policy (trailing weeks before it)."""
-    core = settings.core
-    if core.policy == "list":
-        found = reader.resolve_accounts(core.accounts)
-        if not found:
-            raise ConfigError("core.accounts: none of the listed accounts is in the store yet")
-        return frozenset(found.values())
-    trailing = Window(window.start - timedelta(weeks=core.window_weeks), window.start)
-    act = reader.activity(trailing, scope)
-    if not act:  # nothing before: fall back to the window itself
-        act = reader.activity(window, scope)
-    if core.policy == "kcore":
-        G = build_graph(reader.edge_rows(trailing, scope))
-        return frozenset(kcore_roster(G, core.size, act))
-    return frozenset(top_active(act, core.size))
+def load_week(
+    reader: GraphReader, settings: Settings, window: Window, scope: str, core: frozenset[int]
+) -> tuple[WeekGraph, dict[int, int], dict[str, int]]:
+    """The window's graph; on scope ``all`` linked and bridged accounts are one node.
 
-
-def load_week(reader: GraphReader, settings: Settings, window: Window, scope: str) -> WeekGraph:
-    """The window's graph; on scope ``all``, accounts linked in ``[identities]`` are one node."""
+    Returns the week, the identity map used and the store row counts it was read from.
+    """
     same = reader.identity_map(settings.identities) if scope == "all" else {}
-    G, core, tagged, posts, trees = assemble_week(
-        window,
-        scope,
-        edges=reader.edge_rows(window, scope),
-        core=roster(reader, settings, window, scope),
-        tagged=reader.tagged_posts_by_author(window, scope),
-        posts=reader.thread_posts(window, scope),
+    rows = reader.week_rows(window, scope, settle(settings))
+    ids = {t.actor_id for t in rows.ties} | {t.target_id for t in rows.ties}
+    ids |= {p.author_id for p in rows.posts} | set(core) | set(same.values())
+    info = reader.account_info(ids)
+    parts = assemble_week(
+        rows,
         same=same,
+        handles={i: info.get(i, {}).get("handle") for i in ids},
         weights=settings.graph.weights(),
     )
-    ids = set(G.nodes) | set(tagged) | set(core)
-    for t in trees:
-        ids.update(t.author.values())
-    info = reader.account_info(ids)
-    for n in G.nodes:
+    for n in parts.G.nodes:
         i = info.get(n, {})
-        G.nodes[n]["handle"] = i.get("handle")
-        G.nodes[n]["followers"] = i.get("followers", 0)
-    tree_uri = {p.uri: p.post_id for p in posts}
-    return WeekGraph(window, scope, G, core, info, tagged, trees, tree_uri)
+        parts.G.nodes[n]["handle"] = i.get("handle")
+        parts.G.nodes[n]["followers"] = i.get("followers", 0)
+    wk = WeekGraph(
+        window,
+        scope,
+        parts.G,
+        frozenset(same.get(c, c) for c in core),
+        info,
+        parts.tagged,
+        parts.trees,
+        parts.tree_uri,
+        parts.acts,
+        parts.posts,
+        parts.thread_author,
+        parts.replyall,
+    )
+    return wk, same, rows.counts
 
 
-def is_final(window: Window, now: datetime) -> bool:
-    """A window's snapshot is final once a day has passed since it ended."""
-    return now >= window.end + timedelta(days=1)
+def week_graph(reader: GraphReader, settings: Settings, window: Window, scope: str) -> WeekGraph:
+    """The community week of ``window`` with its configured roster (for queries and exports)."""
+    window = community_window(settings, window)
+    main, _ = rosters(
+        reader,
+        replace(settings, metrics=replace(settings.metrics, sensitivity=False)),
+        window,
+        scope,
+    )
+    return load_week(reader, settings, window, scope, main.ids)[0]
 
 
 def compute(
@@ -88,14 +97,14 @@ def compute(
     scope: str = "all",
     now: datetime | None = None,
 ) -> Snapshot:
-    """Compute and store the snapshot of ``window``; returns it."""
+    """Compute and store the snapshot of ``window`` (a community week); returns it."""
     now = now or datetime.now(UTC)
+    window = community_window(settings, window)
     policy = settings.core.policy
     with graph_reader(engine) as reader:
-        wk = load_week(reader, settings, window, scope)
-        conv_posts: Counter[int] = Counter()
-        for t in wk.trees:
-            conv_posts.update(t.author.values())
+        main, others = rosters(reader, settings, window, scope)
+        wk, same, counts = load_week(reader, settings, window, scope, main.ids)
+        conv_posts: Counter[int] = Counter(author for author, _ in wk.posts)
         actors = {u for u, d in wk.G.out_degree() if d > 0}
         participants = actors | set(wk.tagged_posts) | set(conv_posts)
         first = reader.first_active(sorted(participants))
@@ -120,11 +129,30 @@ def compute(
         ),
         server_of={i: wk.info.get(i, {}).get("server") for i in participants},
         previous_core=previous_core,
+        acts=wk.acts,
+        thread_author=wk.thread_author,
+        platform_of={i: wk.info.get(i, {}).get("platform") for i in participants},
+        replyall=wk.replyall,
     )
-    metrics = json_safe(
-        snapshot(inp, null_samples=settings.metrics.null_samples, seed=settings.metrics.seed)
+    m = settings.metrics
+    metrics = snapshot(inp, null_samples=m.null_samples, seed=m.seed)
+    ci = intervals(
+        wk.acts,
+        wk.posts,
+        wk.thread_author,
+        wk.core,
+        weights=settings.graph.weights(),
+        resamples=m.bootstrap,
+        groups=m.jackknife_groups if m.bootstrap else 0,
+        seed=m.seed,
     )
-    # issue 10: how much of what the home servers count was fetched (METRICS.md, Completeness)
+    metrics["ci"] = {k: [v.lo, v.hi] if v else None for k, v in ci.items()}
+    metrics["ci_se"] = {k: v.se if v else None for k, v in ci.items()}
+    metrics["roster_source"] = main.source
+    metrics["sensitivity"] = sensitivity(
+        wk.acts, wk.thread_author, wk.G, merged_rosters(others, same)
+    )
+    # how much of what the home servers count was fetched (docs/metrics.md, Completeness)
     metrics["completeness"] = completeness(engine, window, scope).as_dict()
     members = sorted(
         (
@@ -133,49 +161,89 @@ def compute(
             )
             for i in wk.core
         ),
-        key=lambda m: str(m.handle or m.key),
+        key=lambda r: str(r.handle or r.key),
     )
     snap = Snapshot(
         window=window,
         scope=scope,
         policy=policy,
-        metrics=metrics,
+        metrics=json_safe(metrics),
         roster=tuple(members),
         details=week_details(wk, inp),
         computed_at=now,
-        final=is_final(window, now),
+        final=is_final(window, now, settings),
+        edition=EDITION,
+        inputs=inputs(settings, counts),
     )
     save_snapshot(engine, snap)
     return snap
 
 
-def snapshot_of(engine: Engine, settings: Settings, window: Window, scope: str) -> Snapshot:
-    """The stored snapshot of ``window``, computed first when there is none."""
+def snapshot_of(
+    engine: Engine, settings: Settings, window: Window, scope: str, now: datetime | None = None
+) -> Snapshot:
+    """The stored snapshot of ``window``; computed first when there is none, or when it is
+    provisional, of the first edition or stale and ``now`` is given (a writing job)."""
+    window = community_window(settings, window)
     snap = load_snapshot(engine, window, scope, settings.core.policy)
-    return snap if snap is not None else compute(engine, settings, window, scope)
+    if snap is None:
+        return compute(engine, settings, window, scope, now=now)
+    if now is not None and (
+        (not snap.final and is_final(window, now, settings)) or stale(engine, settings, snap)
+    ):
+        return compute(engine, settings, window, scope, now=now)
+    return snap
 
 
-def missing_weeks(engine: Engine, settings: Settings, scope: str = "all") -> list[Window]:
-    """Weeks with data that have no snapshot under the configured policy."""
-    done = snapshot_weeks(engine, scope, settings.core.policy)
-    return [w for w in weeks_with_data(engine, scope) if w.start.date() not in done]
+def missing_weeks(
+    engine: Engine, settings: Settings, scope: str = "all", now: datetime | None = None
+) -> list[Window]:
+    """Weeks with data whose snapshot is missing, of the first edition, provisional though
+    settled since, or stale (its store rows or settings changed)."""
+    now = now or datetime.now(UTC)
+    zone = settings.core.timezone
+    states = snapshot_states(engine, scope, settings.core.policy)
+    out = []
+    for w in weeks_with_data(engine, scope, zone):
+        s = states.get(w.start.date())
+        if s is None or s.edition < EDITION or (not s.final and is_final(w, now, settings)):
+            out.append(w)
+            continue
+        with graph_reader(engine) as reader:
+            counts = reader.count_inputs(w, scope, settle(settings))
+        if inputs(settings, counts) != s.inputs:
+            out.append(w)
+    return out
 
 
-def snapshot_recent(settings: Settings, ctx: JobContext, *, weeks: int = 2) -> list[str]:
-    """Recompute the current and previous weeks' snapshots (a closed week becomes final)."""
+def newest_final_week(settings: Settings, now: datetime) -> Window:
+    """The newest community week whose conversations have settled (the report's week)."""
+    w = zone_week(now, settings.core.timezone).previous()
+    while not is_final(w, now, settings):
+        w = w.previous()
+    return w
+
+
+def snapshot_recent(settings: Settings, ctx: JobContext) -> list[str]:
+    """Recompute the weeks still settling (the current one included) and the newest settled
+    week, so each becomes final once."""
     now = ctx.clock()
     done: list[str] = []
     scopes = ["all", *sorted(_platforms(settings))]
+    newest = newest_final_week(settings, now)
     with job_lock(ctx.engine, "snapshot") as got:
         if not got:
             return []
-        for back in range(weeks):
-            window = Window.week_of(now).previous(back)
+        window = zone_week(now, settings.core.timezone)
+        while window.start >= newest.start:
             for scope in scopes:
                 if ctx.stop():
                     return done
-                compute(ctx.engine, settings, window, scope, now=now)
-                done.append(f"{window.label}/{scope}")
+                snap = load_snapshot(ctx.engine, window, scope, settings.core.policy)
+                if snap is None or not snap.final or window.start > newest.start:
+                    compute(ctx.engine, settings, window, scope, now=now)
+                    done.append(f"{window.label}/{scope}")
+            window = window.previous()
     return done
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 
 def trend_chart_png(history: Sequence[tuple[str, Mapping[str, Any]]]) -> bytes:
-    """Outside share, E-I index and conductance over the weeks, as a PNG."""
+    """Outsiders among the engaged, E-I index and conductance over the weeks, as a PNG."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -18,7 +18,7 @@ def trend_chart_png(history: Sequence[tuple[str, Mapping[str, Any]]]) -> bytes:
     fig = Figure(figsize=(6.4, 3.0), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
     for key, label in (
-        ("outside_share", "outside share"),
+        ("engaged_outside_share", "outsiders among the engaged"),
         ("ei_index", "E-I index"),
         ("conductance", "conductance"),
     ):

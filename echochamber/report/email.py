@@ -8,33 +8,25 @@ from pathlib import Path
 from typing import Any
 
 from echochamber.report.chart import trend_chart_png
-from echochamber.report.data import ReportData
+from echochamber.report.data import ReportData, headline_sentence
 from echochamber.report.html import render_html
 from echochamber.report.text import render_text
 
 
 def subject(data: ReportData) -> str:
-    """``#hcsm week 47: 38% of participants outside the core, +4 pts``.
+    """The week, the headline share with its 95% interval and the week-over-week verdict.
 
-    >>> d = ReportData("#hcsm", "2026-W47", [("2026-W46", {"outside_share": 0.34}),
-    ...                                      ("2026-W47", {"outside_share": 0.38})])
-    >>> subject(d)
-    '#hcsm week 47: 38% of participants outside the core, +4 pts'
-    >>> subject(ReportData("#hcsm", "2026-W47", [("W46", {"outside_share": 0.381}),
-    ...                                          ("W47", {"outside_share": 0.379})]))
-    '#hcsm week 47: 38% of participants outside the core, ±0 pts'
+    >>> m = lambda x, se: {"engaged_outside_share": x, "ci_se": {"engaged_outside_share": se},
+    ...                    "ci": {"engaged_outside_share": [x - 2 * se, x + 2 * se]}}
+    >>> subject(ReportData("#hcsm", "2026-W47", [("2026-W46", m(0.60, 0.02)),
+    ...                                          ("2026-W47", m(0.72, 0.02))]))
+    "#hcsm week 47: 72% of the core's audience from outside (95% CI 68-76%), +12.0 pts"
+    >>> subject(ReportData("#hcsm", "2026-W47", [("2026-W46", m(0.70, 0.03)),
+    ...                                          ("2026-W47", m(0.72, 0.03))]))
+    "#hcsm week 47: 72% of the core's audience from outside (95% CI 66-78%), no clear change"
     """
     week = data.week_label.split("W")[-1].lstrip("0") or data.week_label
-    share = data.current.get("outside_share")
-    if not isinstance(share, int | float):
-        return f"{data.tag_label} week {week}: no participants this week"
-    delta = data.delta("outside_share")
-    change = ""
-    if delta is not None:
-        points = round(delta)
-        change = ", ±0 pts" if points == 0 else f", {points:+d} pts"
-    headline = f"{100 * share:.0f}% of participants outside the core"
-    return f"{data.tag_label} week {week}: {headline}{change}"
+    return f"{data.tag_label} week {week}: {headline_sentence(data, short=True)}"
 
 
 def build_message(data: ReportData, sender: str, recipients: list[str]) -> EmailMessage:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from echochamber.report.data import ReportData, headline_rows
-from echochamber.report.format import fmt_value
+from echochamber.report.data import HEADLINE_KEY, ReportData, headline_rows, headline_sentence
+from echochamber.report.format import fmt_interval, fmt_value
 
 _env = Environment(
     loader=PackageLoader("echochamber.report", "templates"),
@@ -21,7 +21,7 @@ def render_html(data: ReportData, chart_cid: str | None = None) -> str:
     trend = [
         {
             "week": w,
-            "outside": fmt_value("outside_share", m.get("outside_share")),
+            "outside": fmt_value(HEADLINE_KEY, m.get(HEADLINE_KEY)),
             "ei": fmt_value("ei_index", m.get("ei_index")),
         }
         for w, m in data.history
@@ -29,12 +29,26 @@ def render_html(data: ReportData, chart_cid: str | None = None) -> str:
     scopes = [
         {
             "scope": s,
-            "participants": fmt_value("participants", m.get("participants")),
-            "outside": fmt_value("outside_share", m.get("outside_share")),
+            "participants": fmt_value("engaged", m.get("engaged")),
+            "outside": fmt_value(HEADLINE_KEY, m.get(HEADLINE_KEY)),
             "ei": fmt_value("ei_index", m.get("ei_index")),
         }
         for s, m in (data.by_scope or {}).items()
     ]
+    provisional = None
+    if data.provisional is not None:
+        label, m = data.provisional
+        provisional = {
+            "week": label,
+            "value": fmt_value(HEADLINE_KEY, m.get(HEADLINE_KEY)),
+            "ci": fmt_interval(HEADLINE_KEY, (m.get("ci") or {}).get(HEADLINE_KEY)),
+        }
     return template.render(
-        data=data, rows=headline_rows(data), chart_cid=chart_cid, trend=trend, scopes=scopes
+        data=data,
+        rows=headline_rows(data),
+        chart_cid=chart_cid,
+        trend=trend,
+        scopes=scopes,
+        headline=headline_sentence(data),
+        provisional=provisional,
     )

@@ -2,9 +2,17 @@
 
 Accounts are a core (the regulars) and a periphery.  Activity is heavy-tailed (log-normal
 weights that drift from week to week).  Every tagged post draws replies (nested, mostly
-untagged), boosts, favourites, quotes and extra mentions; whoever acts is drawn from the
-author's own group, or from the other group with probability ``mixing``.  With ``mixing = 0``
-the core only ever hears from the core: nothing beyond it is reached.
+untagged, some days later, so threads cross week boundaries), boosts, favourites, quotes and
+typed mentions; whoever acts is drawn from the author's own group, or from the other group
+with probability ``mixing``.  With ``mixing = 0`` the core only ever hears from the core:
+nothing beyond it is reached.  Each draw consumes the same random numbers whatever
+``mixing`` is, so runs that differ only in ``mixing`` are coupled (common random numbers).
+
+What real data has and the metrics must cope with (second edition): replies open with the
+composer's reply-all run (the parent's author and the parent's mentions); ``bots`` flagged
+accounts post tagged posts in bulk; accounts live on several ``instances``; the community
+keeps a ``timezone``, and ``chat_replies`` > 0 adds its weekly chat, Sunday 20:00 local time,
+answered within the next two hours.
 
 Output is Mastodon Status JSON, as an API would serve it, written into the store through the
 same code path as an import (normalise, then store a batch per transaction).
@@ -12,18 +20,19 @@ same code path as an import (normalise, then store a batch per transaction).
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from echochamber.collect.normalize_mastodon import normalize_actors, normalize_statuses
 from echochamber.models import Batch, Post
+from echochamber.sim.statuses import Status, boost, content, status
 from echochamber.store import Engine, store_page
-
-Status = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,11 @@ class SimParams:
     start: datetime = datetime(2026, 9, 7, tzinfo=UTC)
     instances: tuple[str, ...] = ("med.example", "health.example", "social.example")
     served_by: str = "https://sim.example"
+    bots: int = 0  # periphery accounts flagged bot, each posting bot_posts tagged posts a week
+    bot_posts: int = 30
+    timezone: str = "UTC"  # the community's; weeks start on ``start``'s date, local midnight
+    chat_replies: int = 0  # > 0: the weekly Sunday 20:00 (local) chat and its replies
+    reply_delay_hours: float = 48.0  # the latest a reply comes after its parent
 
 
 @dataclass
@@ -87,7 +101,8 @@ class Community:
 
     def _account(self, i: int) -> dict[str, Any]:
         inst = self.p.instances[i % len(self.p.instances)]
-        name = f"{'core' if i < self.p.core_size else 'user'}{i}"
+        bot = i >= self.p.core_size + self.p.periphery_size - self.p.bots
+        name = f"{'core' if i < self.p.core_size else 'bot' if bot else 'user'}{i}"
         followers = int(self.rng.paretovariate(1.2) * (200 if i < self.p.core_size else 30))
         return {
             "id": str(i + 1),
@@ -97,8 +112,13 @@ class Community:
             "display_name": name.title(),
             "followers_count": followers,
             "following_count": 100,
-            "bot": False,
+            "bot": bot,
         }
+
+    @property
+    def bots(self) -> list[int]:
+        n = self.p.core_size + self.p.periphery_size
+        return list(range(n - self.p.bots, n))
 
     def drift(self) -> None:
         s = self.p.drift
@@ -106,19 +126,20 @@ class Community:
         self._reweigh()
 
     def pick(self, group: list[int], exclude: int | None = None) -> int:
-        for _ in range(5):
-            a = self.rng.choices(group, cum_weights=self._cum[id(group)])[0]
-            if a != exclude:
-                return a
-        return group[0] if group[0] != exclude else group[-1]
+        """An account of ``group`` by weight; one random number, whoever is excluded."""
+        cum = self._cum[id(group)]
+        i = min(bisect.bisect_right(cum, self.rng.random() * cum[-1]), len(group) - 1)
+        return group[(i + 1) % len(group)] if group[i] == exclude else group[i]
 
     def responder(self, author: int) -> int:
+        """Who acts on ``author``'s post: two random numbers, whatever ``mixing`` is."""
         own, other = (
             (self.core, self.periphery)
             if author < self.p.core_size
             else (self.periphery, self.core)
         )
-        group = other if other and self.rng.random() < self.p.mixing else own
+        cross = self.rng.random() < self.p.mixing
+        group = other if other and cross else own
         return self.pick(group, exclude=author)
 
     def new_id(self) -> str:
@@ -144,39 +165,28 @@ def _status(
     *,
     tags: tuple[str, ...] = (),
     parent: Status | None = None,
-    mentions: tuple[int, ...] = (),
+    typed: tuple[int, ...] = (),
     quote: Status | None = None,
 ) -> Status:
-    acc = c.accounts[author]
-    sid = c.new_id()
-    host = acc["url"].split("/")[2]
-    return {
-        "id": sid,
-        "uri": f"https://{host}/users/{acc['username']}/statuses/{sid}",
-        "url": f"{acc['url']}/{sid}",
-        "created_at": when.isoformat(),
-        "account": acc,
-        "content": f"<p>{text}</p>",
-        "visibility": "public",
-        "language": "en",
-        "in_reply_to_id": parent["id"] if parent else None,
-        "in_reply_to_account_id": parent["account"]["id"] if parent else None,
-        "tags": [{"name": t} for t in tags],
-        "mentions": [
-            {
-                "id": c.accounts[m]["id"],
-                "username": c.accounts[m]["username"],
-                "acct": c.accounts[m]["acct"],
-                "url": c.accounts[m]["url"],
-            }
-            for m in dict.fromkeys(mentions)
-        ],
-        "reblog": None,
-        "quote": {"state": "accepted", "quoted_status": quote} if quote else None,
-        "replies_count": 0,
-        "reblogs_count": 0,
-        "favourites_count": 0,
-    }
+    """A status of ``author``; a reply opens with the parent's author and mentions."""
+    leading: list[dict[str, Any]] = []
+    if parent is not None:
+        run = [parent["account"], *parent["mentions"]]
+        me = c.accounts[author]["id"]
+        leading = [c.accounts[int(m["id"]) - 1] for m in run if m["id"] != me]
+        leading = list({a["id"]: a for a in leading}.values())
+    extra = [c.accounts[m] for m in typed if m != author]
+    html = content(text, leading, extra)
+    return status(
+        c.new_id(),
+        c.accounts[author],
+        when,
+        html,
+        tags=tags,
+        parent=parent,
+        mentions=[*leading, *extra],
+        quote=quote,
+    )
 
 
 @dataclass
@@ -195,60 +205,65 @@ def _thread(
     lam = c.p.reply_rate * (0.6**depth)
     for _ in range(_poisson(c.rng, lam)):
         who = c.responder(author)
-        later = when + timedelta(minutes=c.rng.randint(5, 600))
-        extra = [c.responder(who)] if c.rng.random() < c.p.mention_rate else []
+        later = when + timedelta(minutes=5 + c.rng.random() * 60 * c.p.reply_delay_hours)
+        typed = (c.responder(who),) if c.rng.random() < c.p.mention_rate else ()
         tagged = (c.p.tag,) if c.rng.random() < 0.15 else ()
-        reply = _status(
-            c,
-            who,
-            later,
-            f"@{c.accounts[author]['username']} good point",
-            tags=tagged,
-            parent=root,
-            mentions=(author, *extra),
-        )
+        reply = _status(c, who, later, "good point", tags=tagged, parent=root, typed=typed)
         out.append(reply)
         _thread(c, reply, who, later, depth + 1, out)
+
+
+def week_start(p: SimParams, index: int) -> datetime:
+    """Local midnight of the week's Monday in the community's time zone."""
+    day = (p.start + timedelta(weeks=index)).date()
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(p.timezone))
+
+
+def _root(c: Community, author: int, when: datetime, out: list[Status], favs: list[Any]) -> None:
+    p = c.p
+    typed = (c.responder(author),) if c.rng.random() < p.mention_rate else ()
+    root = _status(c, author, when, f"thoughts on #{p.tag} today", tags=(p.tag,), typed=typed)
+    out.append(root)
+    _thread(c, root, author, when, 0, out)
+    for _ in range(_poisson(c.rng, p.boost_rate)):
+        who = c.responder(author)
+        out.append(boost(c.new_id(), c.accounts[who], when + timedelta(hours=1), root))
+    for _ in range(_poisson(c.rng, p.quote_rate)):
+        who = c.responder(author)
+        out.append(_status(c, who, when + timedelta(hours=2), "worth reading", quote=root))
+    fans = {c.responder(author) for _ in range(_poisson(c.rng, p.favourite_rate))}
+    if fans:
+        favs.append((root, [c.accounts[f] for f in sorted(fans)]))
 
 
 def week(c: Community, index: int) -> WeekOutput:
     """Generate week ``index`` (0-based from ``start``)."""
     p = c.p
-    start = p.start + timedelta(weeks=index)
+    start = week_start(p, index)
     statuses: list[Status] = []
     favs: list[tuple[Status, list[dict[str, Any]]]] = []
     for _ in range(p.posts_per_week):
         group = c.core if (c.rng.random() < p.core_post_share or not c.periphery) else c.periphery
         author = c.pick(group)
-        when = start + timedelta(seconds=c.rng.randrange(0, 6 * 86400))
-        extra = [c.responder(author)] if c.rng.random() < p.mention_rate else []
-        root = _status(
-            c, author, when, f"thoughts on #{p.tag} today", tags=(p.tag,), mentions=tuple(extra)
+        when = start + timedelta(seconds=c.rng.randrange(0, 7 * 86400))
+        _root(c, author, when, statuses, favs)
+    for b in c.bots:
+        for k in range(p.bot_posts):
+            when = start + timedelta(seconds=c.rng.randrange(0, 7 * 86400))
+            statuses.append(_status(c, b, when, f"#{p.tag} news digest {k}", tags=(p.tag,)))
+    if p.chat_replies and c.core:
+        host = c.pick(c.core)
+        chat = _status(
+            c, host, start + timedelta(days=6, hours=20), f"#{p.tag} chat starts now", tags=(p.tag,)
         )
-        statuses.append(root)
-        _thread(c, root, author, when, 0, statuses)
-        for _ in range(_poisson(c.rng, p.boost_rate)):
-            who = c.responder(author)
-            sid = c.new_id()
-            acc = c.accounts[who]
-            statuses.append(
-                {
-                    "id": sid,
-                    "uri": f"{acc['url']}/{sid}/activity",
-                    "created_at": (when + timedelta(hours=1)).isoformat(),
-                    "account": acc,
-                    "content": "",
-                    "reblog": root,
-                    "tags": [],
-                    "mentions": [],
-                }
+        statuses.append(chat)
+        for _ in range(p.chat_replies):
+            who = c.responder(host)
+            later = chat_time = start + timedelta(
+                days=6, hours=20, minutes=1 + c.rng.random() * 119
             )
-        for _ in range(_poisson(c.rng, p.quote_rate)):
-            who = c.responder(author)
-            statuses.append(_status(c, who, when + timedelta(hours=2), "worth reading", quote=root))
-        fans = {c.responder(author) for _ in range(_poisson(c.rng, p.favourite_rate))}
-        if fans:
-            favs.append((root, [c.accounts[f] for f in sorted(fans)]))
+            del chat_time
+            statuses.append(_status(c, who, later, "T1 answer", tags=(p.tag,), parent=chat))
     c.drift()
     return WeekOutput(statuses, favs)
 

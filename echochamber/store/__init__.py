@@ -14,11 +14,11 @@ The API, by concern:
   :func:`finish_run`
 * watch list: :func:`due_watch`, :func:`mark_checked`
 * snapshots: :func:`save_snapshot`, :func:`load_snapshot`, :func:`previous_roster`,
-  :func:`snapshot_weeks`, :func:`history`
+  :func:`snapshot_weeks`, :func:`snapshot_states` (:class:`SnapshotState`), :func:`history`
 * deliveries: :func:`get_delivery`, :func:`begin_delivery`, :func:`mark_delivery`,
   :func:`deliveries`
 * graph reads: :func:`graph_reader` (:class:`GraphReader`), :func:`is_whole_weeks`,
-  :func:`weeks_with_data`,
+  :func:`weeks_with_data`, :func:`week_rows`,
   :func:`post_by_ref`, :func:`account_id`, :func:`account_record`, :func:`conversation_rows`
 * fediverse: :func:`completeness`, :func:`load_servers`, :func:`save_servers`,
   :func:`failing_servers`
@@ -52,6 +52,8 @@ _WHERE = {
     "load_snapshot": "echochamber.store.snapshots",
     "previous_roster": "echochamber.store.snapshots",
     "snapshot_weeks": "echochamber.store.snapshots",
+    "snapshot_states": "echochamber.store.snapshots",
+    "SnapshotState": "echochamber.store.snapshots",
     "history": "echochamber.store.snapshots",
     "DeliveryRecord": "echochamber.store.delivery",
     "get_delivery": "echochamber.store.delivery",
@@ -63,6 +65,7 @@ _WHERE = {
     "is_whole_weeks": "echochamber.store.reader",
     "weeks_with_data": "echochamber.store.reader",
     "ThreadPost": "echochamber.store.graphdata",
+    "week_rows": "echochamber.store.weekdata",
     "post_by_ref": "echochamber.store.lookups",
     "account_id": "echochamber.store.lookups",
     "account_record": "echochamber.store.lookups",
@@ -86,6 +89,7 @@ __all__ = [
     "DeliveryRecord",
     "Engine",
     "GraphReader",
+    "SnapshotState",
     "StreamSink",
     "ThreadPost",
     "ThreadRows",
@@ -122,12 +126,14 @@ __all__ = [
     "save_servers",
     "save_snapshot",
     "scheduler_jobstore",
+    "snapshot_states",
     "snapshot_weeks",
     "start_run",
     "status",
     "store_batch",
     "store_page",
     "store_raw",
+    "week_rows",
     "weeks_with_data",
 ]
 
@@ -175,10 +181,12 @@ if TYPE_CHECKING:
         weeks_with_data,
     )
     from echochamber.store.snapshots import (
+        SnapshotState,
         history,
         load_snapshot,
         previous_roster,
         save_snapshot,
+        snapshot_states,
         snapshot_weeks,
     )
     from echochamber.store.streams import (
@@ -190,6 +198,7 @@ if TYPE_CHECKING:
         start_run,
     )
     from echochamber.store.summary import status
+    from echochamber.store.weekdata import week_rows
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
@@ -66,11 +66,36 @@ def tagged_posts_by_author(conn: Connection, window: Window, scope: str = "all")
 
 
 def activity(conn: Connection, window: Window, scope: str = "all") -> dict[int, int]:
-    """Tagged posts plus interactions made, per account, in the window (roster ranking)."""
+    """Tagged posts written plus acts made (reply, quote, boost, favourite), per account.
+
+    The roster's ranking (second edition): mention objects never count, so an account that
+    is only named in others' reply-all runs does not climb it.
+    """
     out = dict(tagged_posts_by_author(conn, window, scope))
-    for actor, _target, _kind, n, _v in edge_rows(conn, window, scope):
-        out[actor] = out.get(actor, 0) + n
+    for actor, _target, kind, n, _v in edge_rows(conn, window, scope):
+        if kind != "mention":
+            out[actor] = out.get(actor, 0) + n
     return out
+
+
+def unwanted(conn: Connection, entries: Iterable[str], ids: Iterable[int]) -> set[int]:
+    """The accounts among ``ids`` that may never enter a roster: bots and ``[core] exclude``.
+
+    An entry is an account (``user@server``, ``@user``, a profile URL or a key) or, without
+    ``@`` and not a URL, a server: every account on it is excluded.
+    """
+    wanted = sorted(set(ids))
+    out: set[int] = set()
+    entries = [e.strip() for e in entries if e.strip()]
+    servers = [e.lower() for e in entries if "@" not in e and not e.startswith(("http", "did:"))]
+    out.update(resolve_accounts(conn, [e for e in entries if e.lower() not in servers]).values())
+    for i in range(0, len(wanted), 900):
+        part = wanted[i : i + 900]
+        cond = A.bot
+        if servers:
+            cond = cond | func.lower(A.server).in_(servers)
+        out.update(conn.scalars(select(A.id).where(A.id.in_(part), cond)))
+    return out & set(wanted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +170,6 @@ def first_active(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
         for aid, t in conn.execute(posts):
             out[aid] = t
         for aid, week in conn.execute(ties):
-            from datetime import UTC, datetime
-
             t = (
                 datetime(week.year, week.month, week.day, tzinfo=UTC)
                 if isinstance(week, date)
@@ -185,20 +208,29 @@ def resolve_accounts(conn: Connection, names: Iterable[str]) -> dict[str, int]:
     return out
 
 
-def weeks_with_data(conn: Connection, scope: str = "all") -> list[date]:
-    """ISO weeks (Mondays) with tagged posts or interactions, oldest first."""
-    q1 = _scoped(select(E.week.label("w")).distinct(), E.platform, scope)
-    rows = {r[0] for r in conn.execute(q1)}
+def weeks_with_data(conn: Connection, scope: str = "all", zone: str = "UTC") -> list[date]:
+    """Mondays (in ``zone``) of the weeks from the first to the last tagged post that starts
+    a conversation (a post counts in its conversation's week, so a late tagged reply does
+    not open a week of its own), oldest first."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
     span = _scoped(
-        select(func.min(P.created_at), func.max(P.created_at)).where(P.tagged), P.platform, scope
+        select(func.min(P.created_at), func.max(P.created_at)).where(
+            P.tagged, P.in_reply_to_uri.is_(None), P.in_reply_to_native.is_(None)
+        ),
+        P.platform,
+        scope,
     )
     lo, hi = conn.execute(span).one()
+    rows: list[date] = []
     if lo is not None:
-        d = lo.date() - timedelta(days=lo.weekday())
-        while d <= hi.date():
-            rows.add(d)
+        lo, hi = lo.astimezone(tz).date(), hi.astimezone(tz).date()
+        d = lo - timedelta(days=lo.weekday())
+        while d <= hi:
+            rows.append(d)
             d += timedelta(days=7)
-    return sorted(r if isinstance(r, date) else date.fromisoformat(str(r)) for r in rows)
+    return rows
 
 
 def neighbours(
@@ -239,14 +271,44 @@ def is_whole_weeks(window: Window) -> bool:
 
 
 def identity_map(conn: Connection, groups: Iterable[Sequence[str]]) -> dict[int, int]:
-    """Account id -> the id that stands for its person, from ``[identities]`` handle groups.
-
-    The first handle of a group found in the store represents the group.
+    """Account id -> the id that stands for its person: ``[identities]`` handle groups (the
+    first handle found represents its group) and accounts bridged between networks.
     """
-    out: dict[int, int] = {}
+    out: dict[int, int] = bridged(conn)
     for group in groups:
         found = resolve_accounts(conn, group)
-        ids = [found[h] for h in group if h in found]
+        ids = [out.get(found[h], found[h]) for h in group if h in found]
         for other in ids[1:]:
             out[other] = ids[0]
+    return out
+
+
+def bridged(conn: Connection) -> dict[int, int]:
+    """Bridgy Fed mirrors -> the account they mirror (METRICS.md, "Bluesky bridges").
+
+    A Bluesky account seen from the fediverse lives on ``bsky.brid.gy`` (handle
+    ``alice.bsky.social@bsky.brid.gy``, or a ``*.bsky.brid.gy`` server) and is the Bluesky
+    account with that handle; a fediverse account seen from Bluesky has the handle
+    ``user.server.ap.brid.gy`` and is ``user@server``.  Mirrors of accounts we never saw
+    natively stay as they are.
+    """
+    out: dict[int, int] = {}
+    bsky = func.lower(A.server).like("%bsky.brid.gy")
+    ap = func.lower(A.handle).like("%.ap.brid.gy")
+    mirrors = conn.execute(select(A.id, A.handle).where(bsky | ap)).all()
+    for aid, handle in mirrors:
+        h = (handle or "").lower()
+        if h.endswith(".ap.brid.gy"):
+            user, _, host = h[: -len(".ap.brid.gy")].partition(".")
+            native, platform = f"{user}@{host}", "mastodon"
+        else:
+            native, platform = h.split("@", 1)[0], "bluesky"
+        row = conn.execute(
+            select(A.id)
+            .where(func.lower(A.handle) == native, A.platform == platform, A.id != aid)
+            .order_by(A.id)
+            .limit(1)
+        ).first()
+        if row is not None:
+            out[aid] = int(row[0])
     return out

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from echochamber.models import Window
+from echochamber.models import WeekRows, Window
 from echochamber.store import graphdata as gd
+from echochamber.store import weekdata as wd
 from echochamber.store.graphdata import ThreadPost
 
 
@@ -33,8 +34,22 @@ class GraphReader:
         return gd.tagged_posts_by_author(self._conn, window, scope)
 
     def activity(self, window: Window, scope: str = "all") -> dict[int, int]:
-        """Tagged posts plus interactions made, per account (the roster's ranking)."""
+        """Tagged posts plus acts made (no mentions), per account (the roster's ranking)."""
         return gd.activity(self._conn, window, scope)
+
+    def unwanted(self, entries: Iterable[str], ids: Iterable[int]) -> set[int]:
+        """Which of ``ids`` are bots or excluded by ``[core] exclude`` (accounts or servers)."""
+        return gd.unwanted(self._conn, entries, ids)
+
+    def week_rows(self, window: Window, scope: str = "all", tail: timedelta = wd.TAIL) -> WeekRows:
+        """The conversations rooted in ``window`` (posts up to ``tail`` after it), their ties."""
+        return wd.week_rows(self._conn, window, scope, tail)
+
+    def count_inputs(
+        self, window: Window, scope: str = "all", tail: timedelta = wd.TAIL
+    ) -> dict[str, int]:
+        """The store rows a week is read from (a snapshot whose counts differ is stale)."""
+        return wd.count_inputs(self._conn, window, scope, tail)
 
     def thread_posts(self, window: Window, scope: str = "all") -> list[ThreadPost]:
         """Non-boost posts of the window and of the week after it (late replies)."""
@@ -56,9 +71,9 @@ class GraphReader:
         """Account id -> the id that stands for its person (``[identities]``)."""
         return gd.identity_map(self._conn, groups)
 
-    def weeks_with_data(self, scope: str = "all") -> list[date]:
-        """Mondays of the ISO weeks with tagged posts or interactions, oldest first."""
-        return gd.weeks_with_data(self._conn, scope)
+    def weeks_with_data(self, scope: str = "all", zone: str = "UTC") -> list[date]:
+        """Mondays (in ``zone``) of the weeks with tagged posts or interactions, oldest first."""
+        return gd.weeks_with_data(self._conn, scope, zone)
 
     def neighbours(
         self, window: Window, nodes: Iterable[int], scope: str = "all"
@@ -83,10 +98,14 @@ def is_whole_weeks(window: Window) -> bool:
     return gd.is_whole_weeks(window)
 
 
-def weeks_with_data(engine: Engine, scope: str = "all") -> list[Window]:
-    """The ISO weeks with tagged posts or interactions, oldest first."""
-    from datetime import UTC
+def weeks_with_data(engine: Engine, scope: str = "all", zone: str = "UTC") -> list[Window]:
+    """The weeks (Monday to Monday in ``zone``) with tagged posts or interactions, oldest
+    first."""
+    from zoneinfo import ZoneInfo
 
+    from echochamber.config.weeks import zone_week
+
+    tz = ZoneInfo(zone)
     with engine.connect() as conn:
-        mondays = gd.weeks_with_data(conn, scope)
-    return [Window.week_of(datetime(d.year, d.month, d.day, tzinfo=UTC)) for d in mondays]
+        mondays = gd.weeks_with_data(conn, scope, zone)
+    return [zone_week(datetime(d.year, d.month, d.day, 12, tzinfo=tz), zone) for d in mondays]

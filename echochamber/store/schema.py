@@ -291,8 +291,14 @@ SnapshotRow = _Table(
         UniqueConstraint(
             "scope", "window_start", "window_end", "policy", name="uq_snapshots_window"
         ),
+        Column("edition", Integer, default=1, server_default="1", nullable=False),
+        Column("inputs", Text, nullable=True),
+        Column("zone", String(64), nullable=True),
     )
 )
+"""A window's measurement.  ``edition`` is the edition of the metrics that computed it (rows
+of the first edition read 1); ``inputs`` (JSON) what it was computed from, so a changed store
+or configuration shows as stale; ``zone`` the time zone whose weeks it measures (NULL: UTC)."""
 
 
 DeliveryRow = _Table(

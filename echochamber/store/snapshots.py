@@ -1,11 +1,16 @@
-"""Snapshots: save, load, list and the weekly history of stored measurements."""
+"""Snapshots: save, load, list and the weekly history of stored measurements.
+
+A snapshot row keeps its edition (rows of the first edition read 1), what it was computed
+from (``inputs``) and the time zone of its week (``zone``; NULL is UTC), so windows come back
+with their local bounds and :attr:`~echochamber.models.Window.label` reads the local week.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -30,6 +35,9 @@ def save_snapshot(engine: Engine, snap: Snapshot) -> None:
         "roster": json.dumps([asdict(m) for m in snap.roster]),
         "details": json.dumps(asdict(snap.details), allow_nan=False, default=str),
         "final": snap.final,
+        "edition": snap.edition,
+        "inputs": json.dumps(snap.inputs, allow_nan=False, sort_keys=True),
+        "zone": _zone_of(snap.window),
     }
     with engine.begin() as conn:
         ins = dialect_insert(conn, t).values(**values)  # type: ignore[arg-type]
@@ -39,6 +47,30 @@ def save_snapshot(engine: Engine, snap: Snapshot) -> None:
                 set_={k: v for k, v in values.items() if k not in _KEY},
             )
         )
+
+
+def _zone_of(window: Window) -> str | None:
+    key = getattr(window.start.tzinfo, "key", None)
+    return None if key in (None, "UTC") else str(key)
+
+
+def _window(start: datetime, end: datetime, zone: str | None) -> Window:
+    if not zone:
+        return Window(start, end)
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    return Window(start.astimezone(tz), end.astimezone(tz))
+
+
+def _weekly(window: Window) -> bool:
+    """A week in its own zone: Monday 00:00 to Monday 00:00 (167-169 hours across a DST change)."""
+    s = window.start
+    return window.end - s == timedelta(days=7) and s.weekday() == 0 and s.hour == s.minute == 0
+
+
+def _inputs(text: str | None) -> dict[str, Any]:
+    return dict(json.loads(text)) if text else {}
 
 
 def _roster(text: str) -> tuple[RosterMember, ...]:
@@ -67,6 +99,8 @@ def load_snapshot(engine: Engine, window: Window, scope: str, policy: str) -> Sn
                 SnapshotRow.details,
                 SnapshotRow.computed_at,
                 SnapshotRow.final,
+                SnapshotRow.edition,
+                SnapshotRow.inputs,
             ).where(
                 SnapshotRow.scope == scope,
                 SnapshotRow.window_start == window.start,
@@ -85,6 +119,8 @@ def load_snapshot(engine: Engine, window: Window, scope: str, policy: str) -> Sn
         details=_details(row[2]),
         computed_at=row[3],
         final=bool(row[4]),
+        edition=int(row[5]),
+        inputs=_inputs(row[6]),
     )
 
 
@@ -107,15 +143,40 @@ def previous_roster(
     return frozenset(m.key for m in _roster(row[0]) if m.key)
 
 
-def snapshot_weeks(engine: Engine, scope: str, policy: str) -> set[date]:
-    """Mondays of the weekly windows that have a snapshot."""
+@dataclass(frozen=True, slots=True)
+class SnapshotState:
+    """What ``metrics compute --missing`` needs to know of a stored weekly snapshot."""
+
+    window: Window
+    edition: int
+    final: bool
+    inputs: dict[str, Any]
+
+
+def snapshot_states(engine: Engine, scope: str, policy: str) -> dict[date, SnapshotState]:
+    """The weekly snapshots by the local date of their Monday."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(SnapshotRow.window_start, SnapshotRow.window_end).where(
-                SnapshotRow.scope == scope, SnapshotRow.policy == policy
-            )
+            select(
+                SnapshotRow.window_start,
+                SnapshotRow.window_end,
+                SnapshotRow.zone,
+                SnapshotRow.edition,
+                SnapshotRow.final,
+                SnapshotRow.inputs,
+            ).where(SnapshotRow.scope == scope, SnapshotRow.policy == policy)
         ).all()
-    return {s.date() for s, e in rows if e - s == timedelta(days=7)}
+    out: dict[date, SnapshotState] = {}
+    for start, end, zone, edition, final, inputs in rows:
+        w = _window(start, end, zone)
+        if _weekly(w):
+            out[w.start.date()] = SnapshotState(w, int(edition), bool(final), _inputs(inputs))
+    return out
+
+
+def snapshot_weeks(engine: Engine, scope: str, policy: str) -> set[date]:
+    """Local Mondays of the weekly windows that have a snapshot."""
+    return set(snapshot_states(engine, scope, policy))
 
 
 def history(engine: Engine, scope: str, policy: str, weeks: int) -> list[Snapshot]:
@@ -129,17 +190,21 @@ def history(engine: Engine, scope: str, policy: str, weeks: int) -> list[Snapsho
                 SnapshotRow.roster,
                 SnapshotRow.computed_at,
                 SnapshotRow.final,
+                SnapshotRow.edition,
+                SnapshotRow.inputs,
+                SnapshotRow.zone,
             )
             .where(SnapshotRow.scope == scope, SnapshotRow.policy == policy)
             .order_by(SnapshotRow.window_start.desc())
         ).all()
     out: list[Snapshot] = []
-    for start, end, metrics, roster, computed, final in rows:
-        if end - start != timedelta(days=7):
+    for start, end, metrics, roster, computed, final, edition, inputs, zone in rows:
+        window = _window(start, end, zone)
+        if not _weekly(window):
             continue
         out.append(
             Snapshot(
-                window=Window(start, end),
+                window=window,
                 scope=scope,
                 policy=policy,
                 metrics=json.loads(metrics),
@@ -147,6 +212,8 @@ def history(engine: Engine, scope: str, policy: str, weeks: int) -> list[Snapsho
                 details=WeekDetails(),
                 computed_at=computed,
                 final=bool(final),
+                edition=int(edition),
+                inputs=_inputs(inputs),
             )
         )
         if len(out) >= weeks:
