@@ -6,9 +6,12 @@ used to abort a whole PostgreSQL import with a traceback printing the SQL and it
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
 from echochamber.collect.clean import LIMITS
@@ -115,3 +118,24 @@ def test_a_run_message_with_a_nul_byte_is_recorded(engine: Engine) -> None:
     last = store_status(engine)["streams"][0]["last_run"]
     assert last["status"] == "ok" and "\x00" not in last["message"]
     assert "\n" not in last["message"]
+
+
+def _import(db_url: str, path: Path, *more: str) -> Any:
+    from echochamber.cli.main import cli
+
+    return CliRunner().invoke(
+        cli, ["--db", db_url, "import", str(path), "--format", "mastodon", *more]
+    )
+
+
+def test_import_from_a_long_path(db_url: str, tmp_path: Path) -> None:
+    """The chunk's source names the file; a path over 255 characters used to make PostgreSQL
+    refuse the whole import."""
+    folder = tmp_path / ("a" * 120) / ("b" * 120)
+    folder.mkdir(parents=True)
+    path = folder / "statuses.jsonl"
+    path.write_text(json.dumps(status(1)) + "\n", encoding="utf-8")
+    assert len(str(path)) > 255
+    res = _import(db_url, path)
+    assert res.exit_code == 0, res.output
+    assert "1 of 1 records imported, 0 skipped; 1 new posts" in res.stdout

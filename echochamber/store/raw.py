@@ -28,7 +28,7 @@ def store_raw(
     conn.execute(
         raw_t.insert().values(
             platform=platform,
-            source=source,
+            source=source[:255],
             endpoint=endpoint[:2048],
             fetched_at=now,
             encoding="zlib",
@@ -55,7 +55,7 @@ def store_page(
             store_raw(
                 conn,
                 platform=platform,
-                source=source,
+                source=source[:255],
                 endpoint=endpoint,
                 body=raw,
                 now=now,
