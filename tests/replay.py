@@ -4,8 +4,13 @@ Both cassette dialects of ../shared/fixtures are read: rtoot's R ``vcr`` (``http
 ``status`` an int) and Python VCR.py (``interactions``, ``status.code``).  A request matches a
 recording by method, path and the paging parameters (``max_id``, ``min_id``, ``since_id``);
 other parameters (``limit``, ``local``...) are ignored.  ``Link`` headers are rewritten to point
-at this server; a timeline request nobody recorded answers ``[]`` (the end of the timeline),
-anything else unrecorded 404.  ``fail_next`` queues forced responses (e.g. a 429) for a path.
+at this server, or kept as recorded (``keep_links``, for a client that reaches this server
+through routes and so keeps the public host); a timeline request nobody recorded answers ``[]``
+(the end of the timeline), anything else unrecorded 404.  ``fail_next`` queues forced responses
+(e.g. a 429) for a path.
+
+:func:`serve_hosts` starts one replay per recorded host, for a run whose routes send each
+public server's requests to its own replay.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -90,11 +95,14 @@ class ReplayServer:
     requests: list[str] = field(default_factory=list)
     forced: dict[str, list[Recording]] = field(default_factory=dict)
     base_url: str = ""
+    keep_links: bool = False
 
-    def add(self, path: Path) -> None:
+    def add(self, path: Path, only: str | None = None) -> None:
+        """Serve a cassette's recordings (``only``: those recorded at this host)."""
         for key, rec, host in load_cassette(path):
-            self.recordings.setdefault(key, rec)
-            self.hosts.add(host)
+            if only is None or host == only:
+                self.recordings.setdefault(key, rec)
+                self.hosts.add(host)
 
     def respond(
         self,
@@ -133,15 +141,71 @@ class ReplayServer:
             return Recording(200, {"Content-Type": "application/json"}, b"[]")
         return Recording(404, {"Content-Type": "application/json"}, b'{"error":"Not recorded"}')
 
+    def statuses(self) -> dict[str, dict[str, Any]]:
+        """Every status object in this server's recorded bodies (nested ones too), by its
+        local id here: what the server said about it, through whichever endpoint."""
+        found: dict[str, dict[str, Any]] = {}
+
+        def walk(obj: Any) -> None:
+            if isinstance(obj, list):
+                for x in obj:
+                    walk(x)
+            elif isinstance(obj, dict):
+                if {"id", "uri", "account", "created_at"} <= obj.keys():
+                    found.setdefault(str(obj["id"]), obj)
+                for v in obj.values():
+                    walk(v)
+
+        for rec in list(self.recordings.values()):
+            if rec.status == 200 and rec.body[:1] in (b"[", b"{"):
+                walk(json.loads(rec.body))
+        return found
+
+    def answer_statuses(self) -> int:
+        """Answer ``GET /api/v1/statuses/ID`` for every status this server's recordings hold
+        (unless that call was recorded itself); returns how many."""
+        added = 0
+        for sid, obj in self.statuses().items():
+            key = _key("GET", f"/api/v1/statuses/{sid}")
+            if key not in self.recordings:
+                self.respond(f"/api/v1/statuses/{sid}", obj)
+                added += 1
+        return added
+
     def rewrite(self, value: str) -> str:
+        if self.keep_links:
+            return value
         for host in self.hosts:
             value = value.replace(host, self.base_url)
         return value
 
 
+def hosts_of(path: Path) -> set[str]:
+    """The ``scheme://host`` bases a cassette's requests went to."""
+    return {host for _key, _rec, host in load_cassette(path)}
+
+
 @contextmanager
-def serve(*cassettes: Path) -> Iterator[ReplayServer]:
-    replay = ReplayServer()
+def serve_hosts(*cassettes: Path) -> Iterator[dict[str, ReplayServer]]:
+    """One replay per recorded host (``https://mastodon.social`` ...), each serving the
+    cassettes recorded there, ``Link`` headers kept as recorded."""
+    by_host: dict[str, list[Path]] = {}
+    for c in cassettes:
+        for host in hosts_of(c):
+            by_host.setdefault(host, []).append(c)
+    with ExitStack() as stack:
+        replays = {}
+        for host, paths in sorted(by_host.items()):
+            replay = stack.enter_context(serve(keep_links=True))
+            for p in paths:
+                replay.add(p, only=host)
+            replays[host] = replay
+        yield replays
+
+
+@contextmanager
+def serve(*cassettes: Path, keep_links: bool = False) -> Iterator[ReplayServer]:
+    replay = ReplayServer(keep_links=keep_links)
     for c in cassettes:
         replay.add(c)
 

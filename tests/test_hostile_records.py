@@ -6,14 +6,18 @@ used to abort a whole PostgreSQL import with a traceback printing the SQL and it
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
 from echochamber.collect.clean import LIMITS
 from echochamber.collect.normalize_mastodon import normalize_statuses
 from echochamber.models import Account, Batch, CollectResult, Post, Stream
+from echochamber.store.engine import make_engine
 from echochamber.store.ingest import store_batch
 from echochamber.store.schema import AccountRow, PostRow, PostTagRow, metadata
 from echochamber.store.streams import finish_run, start_run
@@ -115,3 +119,60 @@ def test_a_run_message_with_a_nul_byte_is_recorded(engine: Engine) -> None:
     last = store_status(engine)["streams"][0]["last_run"]
     assert last["status"] == "ok" and "\x00" not in last["message"]
     assert "\n" not in last["message"]
+
+
+def _import(db_url: str, path: Path, *more: str) -> Any:
+    from echochamber.cli.main import cli
+
+    return CliRunner().invoke(
+        cli, ["--db", db_url, "import", str(path), "--format", "mastodon", *more]
+    )
+
+
+def test_import_names_the_line_of_a_record_the_database_refuses(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A time at the edge of the calendar parses, so the cleaning rules let it through, but
+    the store cannot hold it in UTC: a zero time written east of UTC (year 1, +01:00) is a
+    moment of year 0, and the last hour of year 9999 west of UTC one of year 10000.  Each such
+    record is named as FILE:LINE: reason, through the real command, and the rest is stored."""
+    mention = {"id": "101", "username": "u1", "acct": "u1", "url": "https://one.example/@u1"}
+    zero = status(2, created_at="0001-01-01T00:00:00+01:00", mentions=[mention])
+    end = status(4, created_at="9999-12-31T23:30:00-01:00")
+    records = [status(1), zero, status(3), end]
+    path = tmp_path / "statuses.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+    first = _import(db_url, path)
+    assert first.exit_code == 1, first.output
+    named = [line for line in first.stderr.splitlines() if line.startswith(f"{path}:")]
+    assert [line.split(": ", 1)[0] for line in named] == [f"{path}:2", f"{path}:4"]
+    assert named[0].startswith(f"{path}:2: refused by the database: post {zero['uri']}: ")
+    assert f"mention of {zero['uri']}: " in named[0]  # its tie is refused with it
+    assert named[1].startswith(f"{path}:4: refused by the database: post {end['uri']}: ")
+    assert all("out of range" in line for line in named)
+    assert not any(w in first.output for w in ("INSERT", "SELECT", "Traceback"))
+    assert "2 of 4 records imported, 2 skipped; 2 new posts" in first.stdout
+
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        uris = set(conn.scalars(select(PostRow.uri)))
+    engine.dispose()
+    assert uris == {records[0]["uri"], records[2]["uri"]}
+    again = _import(db_url, path, "--json")
+    assert again.exit_code == 1
+    summary = json.loads(again.stdout)["files"][0]
+    assert (summary["skipped"], summary["posts_new"], summary["posts_seen"]) == (2, 0, 2)
+
+
+def test_import_from_a_long_path(db_url: str, tmp_path: Path) -> None:
+    """The chunk's source names the file; a path over 255 characters used to make PostgreSQL
+    refuse the whole import."""
+    folder = tmp_path / ("a" * 120) / ("b" * 120)
+    folder.mkdir(parents=True)
+    path = folder / "statuses.jsonl"
+    path.write_text(json.dumps(status(1)) + "\n", encoding="utf-8")
+    assert len(str(path)) > 255
+    res = _import(db_url, path)
+    assert res.exit_code == 0, res.output
+    assert "1 of 1 records imported, 0 skipped; 1 new posts" in res.stdout

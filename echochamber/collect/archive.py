@@ -38,14 +38,15 @@ BLOCK_BYTES = 4_000_000
 @dataclass
 class Chunk:
     """Records of one chunk: what they yield, their good lines (joined by newlines and
-    zlib-compressed, as the store keeps raw payloads), the bad ones, and how far into the
-    (decompressed) input the chunk ends."""
+    zlib-compressed, as the store keeps raw payloads) and those lines' numbers, the bad ones,
+    and how far into the (decompressed) input the chunk ends."""
 
     batch: Batch
     raw_zlib: bytes = b""
     errors: list[tuple[int, str]] = field(default_factory=list)
     records: int = 0
     bytes_read: int = 0
+    lines: list[int] = field(default_factory=list)
 
 
 def _open(path: str | Path) -> IO[bytes]:
@@ -223,23 +224,25 @@ def parse_block(
 
     def flush(offset: int) -> None:
         nonlocal records, lines, numbers, chunk
-        good = lines
+        good, good_numbers = lines, numbers
         if records:
             try:
                 chunk.batch = normalise(records, tracked, server)
             except ImportFormatError:
                 # one record spoils the page: normalise one by one to name it
                 batches: list[Batch] = []
-                good = []
+                good, good_numbers = [], []
                 for rec, raw, no in zip(records, lines, numbers, strict=True):
                     try:
                         batches.append(normalise([rec], tracked, server))
                         good.append(raw)
+                        good_numbers.append(no)
                     except ImportFormatError as exc:
                         chunk.errors.append((no, exc.reason))
                 chunk.batch = sum(batches, Batch())
         if good:
             chunk.raw_zlib = zlib.compress(b"\n".join(good), 1)
+        chunk.lines = good_numbers
         chunk.errors.sort()
         chunk.bytes_read = offset
         chunks.append(chunk)
@@ -269,6 +272,20 @@ def parse_block(
     if chunk.records:
         flush(min(offset, len(block)))
     return chunks
+
+
+def each_record(
+    chunk: Chunk, fmt: str, tracked: Sequence[str], server: str | None
+) -> Iterator[tuple[int, Batch]]:
+    """``(line number, what that line alone yields)`` for each good line of a chunk: parsed
+    again, so only when needed (to name the line of a record the store refused)."""
+    normalise = _normaliser(fmt)
+    raw = zlib.decompress(chunk.raw_zlib).split(b"\n") if chunk.raw_zlib else []
+    for no, line in zip(chunk.lines, raw, strict=True):
+        try:
+            yield no, normalise([orjson.loads(line)], tracked, server)
+        except (ImportFormatError, orjson.JSONDecodeError):
+            continue
 
 
 def default_workers(path: str | Path, block_bytes: int = BLOCK_BYTES) -> int:

@@ -38,7 +38,9 @@ class Options:
     local server); ``local_posts`` maps a server's local status ids to (post URI, author key)
     from the store, so a reply to a post stored earlier is linked to it.  ``servers`` is what
     the store knows of fediverse servers (software, breakers) and ``save_servers`` writes what a
-    run learned back.
+    run learned back.  ``routes`` maps public fediverse servers' base URLs to local ones on
+    loopback, and refuses every other host (:mod:`echochamber.collect.routes`): a test and
+    operations hook, never read from the configuration file.
     """
 
     sleep: Callable[[float], None] = time.sleep
@@ -48,6 +50,7 @@ class Options:
     local_posts: Callable[[str, Iterable[str]], Mapping[str, tuple[str, str]]] | None = None
     servers: Mapping[str, ServerState] | None = None
     save_servers: Callable[[Sequence[ServerState]], None] | None = None
+    routes: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,8 @@ class Breaker:
 
 
 class Servers:
-    """The servers one run asks: their breakers, software and pools of polite clients."""
+    """The servers one run asks: their breakers, software and pools of polite clients
+    (``routes``: see :mod:`echochamber.collect.routes`)."""
 
     def __init__(
         self,
@@ -184,8 +185,10 @@ class Servers:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        routes: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
+        self.routes = routes
         self.known = dict(known)
         self.budget = budget
         self.sleep = sleep
@@ -222,6 +225,7 @@ class Servers:
             sleep=self.sleep,
             user_agent=c.agent,
             guard=self.breaker(url),
+            routes=self.routes,
         )
         with self._lock:
             self._clients.append(client)

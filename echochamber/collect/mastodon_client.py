@@ -13,7 +13,9 @@ response hook on its ``requests`` session keeps each raw body, which is what we 
   :class:`~echochamber.errors.BudgetExhausted`;
 * a failed DNS lookup is not retried: the host does not exist (now);
 * a ``guard`` (a server's circuit breaker, :mod:`echochamber.collect.homeserver`) is told of
-  every failure and success and may refuse further attempts.
+  every failure and success and may refuse further attempts;
+* ``routes`` (tests, operations) send a public server's requests to a local one on loopback
+  while the client keeps its own notion of the server (:mod:`echochamber.collect.routes`).
 
 Tokens are sent as headers only and never appear in messages.
 """
@@ -24,7 +26,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +42,7 @@ from mastodon.errors import (
     MastodonUnauthorizedError,
 )
 
+from echochamber.collect.routes import mount
 from echochamber.collect.wire import (
     Budget,
     Gone,
@@ -95,6 +98,7 @@ class MastodonClient:
         rng: random.Random | None = None,
         user_agent: str = "echochamber",
         guard: Guard | None = None,
+        routes: Mapping[str, str] | None = None,
     ) -> None:
         self.server = server.rstrip("/")
         self.has_token = bool(token)
@@ -112,6 +116,7 @@ class MastodonClient:
         self._last: requests.Response | None = None
         self.session = requests.Session()
         self.session.hooks["response"].append(self._keep)
+        mount(self.session, routes)
         self.api = Mastodon(
             api_base_url=self.server,
             access_token=token or None,

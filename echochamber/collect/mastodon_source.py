@@ -53,9 +53,7 @@ class MastodonServer:
         self.client = self._new_client()
         self._pool: queue.Queue[MastodonClient] | None = None
         self._clients = [self.client]
-        self.servers = servers or Servers(
-            c, options.servers or {}, Budget(c.request_budget), sleep=options.sleep
-        )
+        self.servers = servers or _servers(settings, options)
         self._enricher: Enricher | None = None
 
     def _new_client(self) -> MastodonClient:
@@ -73,6 +71,7 @@ class MastodonServer:
             backoff_base=c.backoff_base,
             sleep=self.options.sleep,
             user_agent=c.agent,
+            routes=self.options.routes,
         )
 
     @property
@@ -193,9 +192,19 @@ class MastodonServer:
         return sorted(skipped | set(self.servers.notes()))
 
 
+def _servers(settings: Settings, options: Options) -> Servers:
+    c = settings.collect
+    return Servers(
+        c,
+        options.servers or {},
+        Budget(c.request_budget),
+        sleep=options.sleep,
+        routes=options.routes,
+    )
+
+
 def sources(settings: Settings, options: Options) -> list[MastodonServer]:
     """One source per configured ``[[sources.mastodon]]`` server; they share one view of the
     fediverse's servers (breakers, software) and one request budget for home servers."""
-    c = settings.collect
-    servers = Servers(c, options.servers or {}, Budget(c.request_budget), sleep=options.sleep)
+    servers = _servers(settings, options)
     return [MastodonServer(config, settings, options, servers) for config in settings.mastodon]

@@ -53,6 +53,12 @@ class Gone(SourceError):
     """The server says the object was deleted (404 or 410)."""
 
 
+class Unrouted(requests.ConnectionError):
+    """A request for a host that a run with routes does not send to loopback
+    (:mod:`echochamber.collect.routes`); refused before it is sent, like a host that does not
+    resolve."""
+
+
 def short(exc: Exception) -> str:
     text = " ".join(str(a) for a in exc.args[:3]) if exc.args else type(exc).__name__
     return one_line(text, 200)
@@ -73,9 +79,9 @@ def chain(exc: BaseException) -> list[BaseException]:
 
 
 def no_such_host(exc: BaseException) -> bool:
-    """Did the request fail because the host name does not resolve (DNS)?"""
+    """Did the request fail because the host name does not resolve (DNS), or is not routed?"""
     for e in chain(exc):
-        if isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError":
+        if isinstance(e, socket.gaierror | Unrouted) or type(e).__name__ == "NameResolutionError":
             return True
     text = str(exc)
     return "Failed to resolve" in text or "Name or service not known" in text
@@ -83,6 +89,8 @@ def no_such_host(exc: BaseException) -> bool:
 
 def network(exc: BaseException) -> str:
     """A network failure in a few words: DNS, refused, timed out, TLS, or the error's name."""
+    if any(isinstance(e, Unrouted) for e in chain(exc)):
+        return "not routed to loopback by this run's routes; not asked"
     if no_such_host(exc):
         return "the host name does not resolve (DNS); not retried"
     names = {type(e).__name__ for e in chain(exc)}

@@ -58,6 +58,7 @@ def options(ctx: JobContext) -> Options:
         local_posts=lambda server, ids: local_posts_of(engine, server, ids),
         servers=load_servers(engine),
         save_servers=lambda states: save_servers(engine, states),
+        routes=ctx.routes,
     )
 
 

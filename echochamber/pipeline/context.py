@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -31,8 +31,10 @@ class JobContext:
     """The store's engine, a clock, ``sleep`` for waits, progress and stop callbacks.
 
     ``client_factory`` replaces a platform's HTTP client constructor (tests point it at a
-    local server).  ``results`` collects every collection result of the job, so the daemon can
-    judge a job whose caller was interrupted.
+    local server); ``routes`` sends public fediverse servers' requests to local servers on
+    loopback and refuses every other host (``echochamber.collect.routes``; tests and
+    operations scripts only, never the configuration file).  ``results`` collects every
+    collection result of the job, so the daemon can judge a job whose caller was interrupted.
     """
 
     engine: Engine
@@ -41,6 +43,7 @@ class JobContext:
     progress: Progress | None = None
     stop: Callable[[], bool] = _never
     client_factory: Callable[..., Any] | None = None
+    routes: Mapping[str, str] | None = None
     results: list[CollectResult] = field(default_factory=list)
 
     def report(self, what: str, n: int) -> None:

@@ -1,17 +1,24 @@
-"""The import job: archive files, chunk by chunk, each chunk stored in one transaction."""
+"""The import job: archive files, chunk by chunk, each chunk stored in one transaction.
+
+A record the database refuses (past the cleaning rules) does not stop its chunk: the rest is
+stored, and the refused record is reported like a bad line, ``FILE:LINE: reason``, where LINE
+is the line it came from (found by parsing that chunk's lines again, one by one).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from echochamber.collect.archive import Chunk, detect_format, iter_archive
+from echochamber.collect.archive import Chunk, detect_format, each_record, iter_archive
 from echochamber.collect.registry import ARCHIVE_FORMATS
 from echochamber.config import Settings
 from echochamber.errors import ImportFormatError
-from echochamber.models import StoredPage
+from echochamber.models import Account, Interaction, Post, StoredPage
 from echochamber.pipeline.context import JobContext
 from echochamber.store import store_page
+
+Record = Account | Post | Interaction
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,11 @@ def import_file(
     chunks = iter_archive(path, detected, tracked=settings.tags, server=server, workers=workers)
     try:
         for chunk in chunks:
-            stored = _store(ctx, chunk, platform, path)
+            refused: list[tuple[Record, str]] = []
+            stored = _store(ctx, chunk, platform, path, refused)
+            if refused:
+                located = _locate(chunk, refused, detected, settings.tags, server)
+                chunk.errors = sorted([*chunk.errors, *located])
             records += chunk.records
             imported += chunk.records - len(chunk.errors)
             new += stored.posts_new
@@ -74,7 +85,13 @@ def import_file(
     return ImportResult(path, detected, records, imported, new, seen, ties, tuple(errors), stopped)
 
 
-def _store(ctx: JobContext, chunk: Chunk, platform: str, path: str) -> StoredPage:
+def _store(
+    ctx: JobContext,
+    chunk: Chunk,
+    platform: str,
+    path: str,
+    refused: list[tuple[Record, str]],
+) -> StoredPage:
     return store_page(
         ctx.engine,
         chunk.batch,
@@ -84,4 +101,50 @@ def _store(ctx: JobContext, chunk: Chunk, platform: str, path: str) -> StoredPag
         endpoint=f"file://{path}",
         now=ctx.clock(),
         compressed=True,
+        on_refused=lambda record, reason: refused.append((record, reason)),
     )
+
+
+def _what(record: Record) -> str:
+    if isinstance(record, Post):
+        return f"post {record.uri}"
+    if isinstance(record, Account):
+        return f"account {record.key}"
+    return f"{record.kind} of {record.subject}"
+
+
+def _keys(record: Record) -> list[tuple[str, ...]]:
+    """How a record is recognised among a line's records (a tie also by its post)."""
+    if isinstance(record, Post):
+        return [("post", record.uri)]
+    if isinstance(record, Account):
+        return [("account", record.key)]
+    return [("tie", record.kind, record.actor, record.subject), ("post", record.subject)]
+
+
+def _locate(
+    chunk: Chunk,
+    refused: Sequence[tuple[Record, str]],
+    fmt: str,
+    tracked: Sequence[str],
+    server: str | None,
+) -> list[tuple[int, str]]:
+    """One ``(line, reason)`` per line holding a refused record (the first line that yields
+    it), each refused record named with the database's reason."""
+    where: dict[tuple[str, ...], int] = {}
+    for no, batch in each_record(chunk, fmt, tracked, server):
+        yielded: list[Record] = [*batch.posts, *batch.accounts, *batch.interactions]
+        for one in yielded:
+            where.setdefault(_keys(one)[0], no)
+    first, last = (chunk.lines[0], chunk.lines[-1]) if chunk.lines else (0, 0)
+    by_line: dict[int, list[str]] = {}
+    for record, reason in refused:
+        found = next((where[k] for k in _keys(record) if k in where), None)
+        what = _what(record)
+        if found is None:  # no line yields it alone: name the chunk's lines
+            what += f" (from lines {first}-{last})"
+        by_line.setdefault(first if found is None else found, []).append(f"{what}: {reason}")
+    return [
+        (no, "refused by the database: " + "; ".join(dict.fromkeys(reasons)))
+        for no, reasons in sorted(by_line.items())
+    ]

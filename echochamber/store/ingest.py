@@ -8,7 +8,7 @@ counts), and never erases what was known.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 
-from echochamber.models import Account, Batch, Post, StoredPage
+from echochamber.models import Account, Batch, Interaction, Post, StoredPage
 from echochamber.store import bulk
 from echochamber.store.keys import (
     account_ids,
@@ -217,6 +217,23 @@ def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -
 REFUSALS = (sa_exc.DataError, sa_exc.IntegrityError, UnicodeError, OverflowError, ValueError)
 """What the database (or its driver) raises for a record it cannot hold."""
 
+Record = Account | Post | Interaction
+OnRefused = Callable[[Record, str], None]
+
+
+def refused(exc: BaseException) -> bool:
+    """Is ``exc`` a refusal of the record (rather than a failing database)?  The database's
+    data and integrity errors, and a value the driver cannot convert (a time beyond the
+    calendar in UTC, say: raised as it is on SQLite, wrapped on PostgreSQL); not a lost
+    connection, a lock timeout or any other operational error."""
+    if isinstance(exc, sa_exc.DataError | sa_exc.IntegrityError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if isinstance(exc, sa_exc.StatementError):
+        return isinstance(exc.orig, UnicodeError | OverflowError | ValueError)
+    return isinstance(exc, REFUSALS)
+
 
 def refusal(exc: BaseException) -> str:
     """The database's reason in one line, without the statement or its parameters."""
@@ -238,6 +255,15 @@ def _savepoint(conn: Connection) -> Any:
     return conn.begin_nested()
 
 
+def _name(record: Record) -> str:
+    """A refused record's name in a run's report: a post's URI, an account's key, a tie."""
+    if isinstance(record, Post):
+        return record.uri
+    if isinstance(record, Account):
+        return record.key
+    return f"{record.kind} {record.actor} -> {record.subject}"
+
+
 def store_batch(
     conn: Connection,
     batch: Batch,
@@ -245,47 +271,51 @@ def store_batch(
     now: datetime,
     server: str | None = None,
     token: bool | None = None,
+    on_refused: OnRefused | None = None,
 ) -> StoredPage:
     """Store a batch inside the caller's transaction; returns what was new.
 
     ``server`` is the host that answered (recorded on new ties), ``token`` whether it was
     asked with one.  A record the database refuses does not spoil the batch: the batch is
     stored again record by record, each in a savepoint, and the refused ones are named in
-    :attr:`StoredPage.refused` (``post URI: reason``) while the rest is stored.
+    :attr:`StoredPage.refused` (``post URI: reason``) while the rest is stored; each is also
+    handed to ``on_refused`` with its reason (an import names its file and line).
     """
     try:
         with _savepoint(conn):
             return _store(conn, batch, now, server, token)
-    except REFUSALS as exc:
-        if isinstance(exc, sa_exc.StatementError) and not isinstance(
-            exc, sa_exc.DataError | sa_exc.IntegrityError
-        ):
+    except (sa_exc.StatementError, *REFUSALS) as exc:
+        if not refused(exc):
             raise
         first = refusal(exc)
     total = StoredPage()
-    refused: list[str] = []
+    names: list[str] = []
     accounts = {a.key: a for a in batch.accounts}
 
-    def unit(name: str, part: Batch) -> None:
+    def unit(record: Record, part: Batch) -> None:
         nonlocal total
         try:
             with _savepoint(conn):
                 total = total + _store(conn, part, now, server, token)
-        except REFUSALS as exc:
-            refused.append(f"{name}: {refusal(exc)}")
+        except (sa_exc.StatementError, *REFUSALS) as exc:
+            if not refused(exc):
+                raise
+            reason = refusal(exc)
+            names.append(f"{_name(record)}: {reason}")
+            if on_refused is not None:
+                on_refused(record, reason)
 
     for a in batch.accounts:
-        unit(a.key, Batch(accounts=(a,)))
+        unit(a, Batch(accounts=(a,)))
     for p in batch.posts:
         keys = {p.author, *p.mentions, p.in_reply_to_account or p.author}
-        unit(p.uri, Batch(tuple(accounts[k] for k in keys if k in accounts), (p,)))
+        unit(p, Batch(tuple(accounts[k] for k in keys if k in accounts), (p,)))
     for t in batch.interactions:
         keys = {t.actor, t.target}
-        part = Batch(tuple(accounts[k] for k in keys if k in accounts), (), (t,))
-        unit(f"{t.kind} {t.actor} -> {t.subject}", part)
-    if not refused:  # the batch failed as a whole but every record went in alone
-        refused.append(f"batch stored record by record after: {first}")
-    return StoredPage(total.posts_new, total.posts_seen, total.interactions_new, tuple(refused))
+        unit(t, Batch(tuple(accounts[k] for k in keys if k in accounts), (), (t,)))
+    if not names:  # the batch failed as a whole but every record went in alone
+        names.append(f"batch stored record by record after: {first}")
+    return StoredPage(total.posts_new, total.posts_seen, total.interactions_new, tuple(names))
 
 
 def _store(

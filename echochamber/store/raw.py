@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, Table
 
 from echochamber.models import Batch, StoredPage
-from echochamber.store.ingest import store_batch
+from echochamber.store.ingest import OnRefused, store_batch
 from echochamber.store.schema import RawPayloadRow
 
 raw_t: Table = RawPayloadRow.__table__  # type: ignore[assignment]
@@ -28,7 +28,7 @@ def store_raw(
     conn.execute(
         raw_t.insert().values(
             platform=platform,
-            source=source,
+            source=source[:255],
             endpoint=endpoint[:2048],
             fetched_at=now,
             encoding="zlib",
@@ -47,10 +47,12 @@ def store_page(
     endpoint: str,
     now: datetime,
     compressed: bool = False,
+    on_refused: OnRefused | None = None,
 ) -> StoredPage:
-    """Store a batch and its raw payload in one transaction (an archive chunk, say)."""
+    """Store a batch and its raw payload in one transaction (an archive chunk, say); each
+    record the database refuses goes to ``on_refused`` (see :func:`store_batch`)."""
     with engine.begin() as conn:
-        stored = store_batch(conn, batch, now=now)
+        stored = store_batch(conn, batch, now=now, on_refused=on_refused)
         if raw:
             store_raw(
                 conn,
