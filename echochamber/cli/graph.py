@@ -41,7 +41,9 @@ def graph() -> None:
 
 @graph.command()
 @window_options
-@click.option("--json", "as_json", is_flag=True, help="One JSON object with the METRICS.md keys.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object with every key of docs/metrics.md."
+)
 @click.pass_context
 def reach(
     ctx: click.Context,
