@@ -107,6 +107,24 @@ def headline_sentence(data: ReportData, *, short: bool = False) -> str:
     return f"{text}, {word}" if word else text
 
 
+def completeness_line(value: Any) -> str:
+    """How much of what the home servers count was fetched (blank until it is measured).
+
+    >>> completeness_line({"replies": 0.9, "boosts": 0.75, "favourites": 0.5})
+    'Fetched of what home servers count: replies 90%, boosts 75%, favourites 50%.'
+    >>> completeness_line(None)
+    ''
+    """
+    if not isinstance(value, Mapping):
+        return ""
+    parts = [
+        f"{k} {100 * float(value[k]):.0f}%"
+        for k in ("replies", "boosts", "favourites")
+        if isinstance(value.get(k), int | float)
+    ]
+    return f"Fetched of what home servers count: {', '.join(parts)}." if parts else ""
+
+
 def headline_rows(data: ReportData) -> list[dict[str, str]]:
     """The headline table: label, value (with its 95% interval) and change of each key."""
     rows = []
