@@ -32,6 +32,7 @@ class ReportData:
     new_voices: Sequence[Mapping[str, Any]] = ()
     by_scope: Mapping[str, Mapping[str, Any]] | None = None
     provisional: tuple[str, Mapping[str, Any]] | None = None
+    settling: bool = False  # the week reported is itself still provisional (asked for by name)
 
     @property
     def current(self) -> Mapping[str, Any]:

@@ -20,7 +20,8 @@ def _clip(text: object, width: int) -> str:
 
 def render_text(data: ReportData) -> str:
     """Render the report as plain text (control characters stripped from user content)."""
-    lines = [f"{data.tag_label} — week {data.week_label}: {headline_sentence(data)}."]
+    note = " (provisional: still settling)" if data.settling else ""
+    lines = [f"{data.tag_label} — week {data.week_label}: {headline_sentence(data)}.{note}"]
     complete = completeness_line(data.current.get("completeness"))
     lines += [complete, ""] if complete else [""]
     if data.provisional is not None:
