@@ -55,7 +55,7 @@ def reach(
 ) -> None:
     """How far the window's conversations travelled beyond the core."""
     from echochamber.pipeline.freshness import stale
-    from echochamber.report.format import fmt_interval, fmt_value
+    from echochamber.report.format import HEADLINE, fmt_interval, fmt_value
 
     window, snap = _snapshot(ctx, week, start, end, scope)
     m = dict(snap.metrics)
@@ -80,7 +80,9 @@ def reach(
     if changed:
         out(f"  stale ({', '.join(changed)} changed): run 'echochamber metrics compute'")
     ci = m.get("ci") or {}
-    for k, v in m.items():
+    first = [k for k, _ in HEADLINE if k in m]  # the headline first, then the rest
+    for k in [*first, *(k for k in m if k not in first)]:
+        v = m[k]
         if k in ("ci", "ci_se", "sensitivity"):
             continue
         interval = fmt_interval(k, ci.get(k))
