@@ -84,6 +84,13 @@ def test_subject_has_the_headline() -> None:
     )
     # E-I moved by 0.02 with se 0.001 a week: a clear change, shown as a number
     assert "+0.020" in text
+    # the home servers' completeness, once the collection measures it, beside the headline
+    measured = {"replies": 0.9, "boosts": 1.0, "favourites": 0.5}
+    done = data(history=[("2026-W47", week_metrics(7, 0.6) | {"completeness": measured})])
+    assert render_text(done).splitlines()[1] == (
+        "Fetched of what home servers count: replies 90%, boosts 100%, favourites 50%."
+    )
+    assert "replies 90%" in render_html(done)
 
 
 def test_hostile_text_is_escaped_and_stripped() -> None:

@@ -148,3 +148,58 @@ def test_same_numbers_on_both_dialects(engine: Engine) -> None:
     week(engine)
     m = compute(engine, LISTED, W47).metrics
     assert rows(m) == {"engaged": 5, "outsiders_reached": 5, "ei_index": pytest.approx(5 / 7)}
+
+
+def test_bridged_accounts_are_one_person_and_no_instance(engine: Engine) -> None:
+    from echochamber.collect.normalize_bluesky import normalize_records
+    from echochamber.collect.normalize_mastodon import normalize_statuses
+    from echochamber.store.ingest import store_batch
+    from tests.storebuild import INST, account
+
+    t = Thread()
+    p1 = t.post(1, 1)  # core member 1 on graph.example
+    t.store(engine)
+    alice = "did:plc:alice"
+    at = (MONDAY + timedelta(hours=2)).isoformat()
+    bluesky = normalize_records(
+        [
+            {
+                "posts": [
+                    {
+                        "uri": f"at://{alice}/app.bsky.feed.post/3k",
+                        "author": {"did": alice, "handle": "alice.bsky.social"},
+                        "record": {"text": "#hcsm from Bluesky", "createdAt": at, "tags": ["hcsm"]},
+                    }
+                ]
+            }
+        ],
+        tracked=["hcsm"],
+    )
+    mirror = {  # the same person seen from the fediverse through Bridgy Fed
+        "id": "m1",
+        "username": "alice.bsky.social",
+        "acct": "alice.bsky.social@bsky.brid.gy",
+        "url": f"https://bsky.brid.gy/ap/{alice}",
+    }
+    reply = {
+        "id": "900",
+        "uri": f"https://bsky.brid.gy/convert/ap/at://{alice}/app.bsky.feed.post/3l",
+        "created_at": (MONDAY + timedelta(hours=3)).isoformat(),
+        "account": mirror,
+        "content": "<p>agreed</p>",
+        "in_reply_to_id": p1["id"],
+        "in_reply_to_account_id": account(1)["id"],
+        "tags": [],
+        "mentions": [],
+    }
+    fedi = normalize_statuses([p1, reply], server=INST, tracked=["hcsm"])
+    with engine.begin() as conn:
+        store_batch(conn, bluesky + fedi, now=MONDAY + timedelta(days=9))
+    m = compute(
+        engine, Settings(core=LISTED.core, metrics=MetricsSettings(null_samples=0)), W47
+    ).metrics
+    # scope all: 1 and alice (her Bluesky account and its mirror are one node): 2 participants,
+    # alice engaged (she replied to 1's post) and an outsider; one Mastodon server counted
+    # (graph.example): Bluesky is a platform and bsky.brid.gy a bridge.
+    assert m["participants"] == 2 and m["engaged"] == 1
+    assert m["engaged_outside_share"] == 1.0 and m["instances"] == 1

@@ -147,3 +147,47 @@ def test_intervals_cover_the_true_value(tmp_path: Path) -> None:
         )
     assert covered["engaged_outside_share"] >= 45, covered
     assert all(n >= 45 for n in covered.values()), covered
+
+
+def test_every_conversation_counts_once_and_the_chat_in_its_local_week(tmp_path: Path) -> None:
+    # Replies come up to 48 hours after their parent, so threads cross week boundaries; the
+    # community keeps US Central time and its chat, Sunday 20:00 local (Monday 02:00 UTC).
+    p = SimParams(
+        core_size=15,
+        periphery_size=100,
+        weeks=3,
+        posts_per_week=40,
+        timezone="America/Chicago",
+        chat_replies=12,
+    )
+    engine = fresh(tmp_path, "tz.db", p)
+    with graph_reader(engine) as reader:
+        posts = reader.tagged_posts_by_author(
+            Window(p.start - timedelta(weeks=1), week_of(p, 5).end)
+        )
+    _, handles = core_of(p)
+    for zone, weeks in (("America/Chicago", range(4)), ("UTC", range(5))):
+        s = Settings(
+            core=CoreSettings(policy="list", accounts=handles, timezone=zone), metrics=POINT
+        )
+        got = [compute(engine, s, week_of(p, i)).metrics for i in weeks]
+        # each tagged post is counted in exactly one week, whichever zone the weeks keep
+        assert sum(m["posts"] for m in got) == sum(posts.values()), zone
+        assert all(m["instances"] == 3 for m in got if m["participants"])  # three servers
+    # In US Central, the simulation's three weeks hold everything (the fourth is empty); in
+    # UTC each Sunday chat (its root and 12 tagged answers) falls in the next week, so a
+    # fourth week holds the last one, with any root written after 18:00 on that Sunday.
+    central = Settings(
+        core=CoreSettings(policy="list", accounts=handles, timezone="America/Chicago"),
+        metrics=POINT,
+    )
+    utc = replace_zone(central, "UTC")
+    assert compute(engine, central, week_of(p, 3)).metrics["posts"] == 0
+    assert compute(engine, utc, week_of(p, 3)).metrics["posts"] >= 1 + 12
+    engine.dispose()
+
+
+def replace_zone(s: Settings, zone: str) -> Settings:
+    from dataclasses import replace
+
+    return replace(s, core=replace(s.core, timezone=zone))

@@ -227,3 +227,36 @@ def test_kcore_is_padded_by_activity(engine: Engine) -> None:
     # (8 posts; 9 has one), fills the roster.
     assert sorted(str(m.handle) for m in snap.roster) == [handle(n) for n in (5, 6, 7, 8)]
     assert snap.metrics["roster_source"] == "trailing"
+
+
+def test_the_daemon_recomputes_settling_weeks_until_final(engine: Engine) -> None:
+    from echochamber.pipeline.context import JobContext
+    from echochamber.pipeline.snapshot import snapshot_recent
+
+    chat(engine)
+    s = replace(listed(1), collect=CollectSettings(settle_days=3))
+    # Thursday of W48 (UTC): W48 is the current week, W47 ended 3.5 days ago and has settled.
+    now = W47.end + timedelta(days=3, hours=12)
+    ctx = JobContext(engine=engine, clock=lambda: now)
+    assert snapshot_recent(s, ctx) == ["2026-W48/all", "2026-W47/all"]
+    w47 = load_snapshot(engine, W47, "all", "list")
+    assert w47 is not None and w47.final
+    # The next day: W48 is still settling and is recomputed; W47 is final and left alone.
+    ctx = JobContext(engine=engine, clock=lambda: now + timedelta(days=1))
+    assert snapshot_recent(s, ctx) == ["2026-W48/all"]
+
+
+def test_the_roster_ranks_acts_not_mention_objects(engine: Engine) -> None:
+    t = Thread(start=MONDAY - timedelta(days=7))
+    root = t.post(1, 1)
+    t.post(1, 2)
+    t.post(1, 3)  # 1: three posts
+    for hour in (4, 5):
+        t.post(4, hour)  # 4: two posts
+    t.post(3, 6, to=root, lead=(1, 5, 6, 7, 8))  # 3: one post and one reply, five mentions
+    t.store(engine)
+    chat(engine)
+    s = Settings(core=CoreSettings(policy="top-active", size=1, window_weeks=1), metrics=QUICK)
+    # Posts plus acts: 1 has 3, 3 has 2 (a post and a reply), 4 has 2.  Counting mention
+    # objects, as the first edition did, 3 would have 2 + 5 = 7 and take the one seat.
+    assert {str(m.handle) for m in compute(engine, s, W47).roster} == {handle(1)}

@@ -42,7 +42,9 @@ def graph() -> None:
 
 @graph.command()
 @window_options
-@click.option("--json", "as_json", is_flag=True, help="One JSON object with the METRICS.md keys.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object with every key of docs/metrics.md."
+)
 @click.pass_context
 def reach(
     ctx: click.Context,
@@ -54,7 +56,7 @@ def reach(
 ) -> None:
     """How far the window's conversations travelled beyond the core."""
     from echochamber.pipeline.freshness import stale
-    from echochamber.report.format import fmt_interval, fmt_value
+    from echochamber.report.format import HEADLINE, fmt_interval, fmt_value
 
     window, snap = _snapshot(ctx, week, start, end, scope)
     m = dict(snap.metrics)
@@ -79,7 +81,9 @@ def reach(
     if changed:
         out(f"  stale ({', '.join(changed)} changed): run 'echochamber metrics compute'")
     ci = m.get("ci") or {}
-    for k, v in m.items():
+    first = [k for k, _ in HEADLINE if k in m]  # the headline first, then the rest
+    for k in [*first, *(k for k in m if k not in first)]:
+        v = m[k]
         if k in ("ci", "ci_se", "sensitivity"):
             continue
         interval = fmt_interval(k, ci.get(k))

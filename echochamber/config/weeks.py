@@ -1,7 +1,7 @@
 """The community's calendar: weeks run Monday 00:00 to Monday 00:00 in ``[core] timezone``.
 
 #hcsm's chat runs Sunday 8 pm US Central; a UTC week would cut it from its own Monday-morning
-replies (METRICS.md, "Conversations and weeks").  A week's bounds carry the zone, so
+replies (``docs/metrics.md``, "The week").  A week's bounds carry the zone, so
 :attr:`~echochamber.models.Window.label` reads the local ISO week and
 :meth:`~echochamber.models.Window.previous` steps by local weeks.
 """

@@ -1,4 +1,4 @@
-"""Core roster policies (METRICS.md): top-active, a fixed list, the main k-core."""
+"""Core roster policies (``docs/metrics.md``, "The roster"): top-active, a list, the k-core."""
 
 from __future__ import annotations
 

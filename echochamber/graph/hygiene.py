@@ -4,7 +4,7 @@ Mastodon's composer (and Twitter's) pre-fills a reply with the parent's author a
 parent's own mentions, at the start of the text.  A reply's **leading run** of mentions (the
 @handles before its first other word) that repeats the parent's author or the parent's
 mentions is therefore dropped; a mention typed elsewhere in the text, or a leading mention of
-an account outside the parent's set, stays a tie (METRICS.md, "Mention hygiene").
+an account outside the parent's set, stays a tie (``docs/metrics.md``, "Mention hygiene").
 
 When the parent was never fetched, its author is still known (the reply names the account it
 answers) but its mentions are not.  They are estimated from the replies to it that we hold: an
@@ -91,7 +91,15 @@ def replyall(
 
     ``texts`` holds the text of each reply that carries mentions, ``handles`` the handle of
     each mentioned account.  A mentioned account without a handle cannot be matched to the
-    text and stays a tie.
+    text and stays a tie.  A snapshot's ``mentions_dropped_replyall`` is the size of this set:
+    ``|{m : m in leading_run(p) ∩ (author(parent(p)) ∪ mentions(parent(p)))}|`` summed over
+    the week's replies p.
+
+    References
+    ----------
+    Defined here (``docs/metrics.md``, "Mention hygiene"), after Mastodon's composer, which
+    pre-fills a reply with the parent's author and mentions; Twitter's reply mentions outside
+    ``display_text_range`` are the same run.
 
     Examples
     --------

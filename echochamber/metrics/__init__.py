@@ -1,4 +1,4 @@
-"""Pure reach metrics of a week's interaction graph (METRICS.md); no I/O, no clock."""
+"""Pure reach metrics of a week's interaction graph (``docs/metrics.md``); no I/O, no clock."""
 
 EDITION = 2
 """The edition of the metrics that :func:`echochamber.metrics.snapshot.snapshot` computes

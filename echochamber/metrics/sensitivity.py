@@ -1,6 +1,6 @@
 """Roster sensitivity: the headline keys recomputed with other rosters on the same week.
 
-The roster is a modelling choice (METRICS.md, "Uncertainty and sensitivity"): E-I changed sign
+The roster is a modelling choice (``docs/metrics.md``, "Sensitivity"): E-I changed sign
 with the roster size on the same data in the first edition.  The pipeline builds the other
 rosters (size x0.5, x1.5, x2 and the other automatic policy); this module recomputes the
 headline keys for each on the week's acts and graph, nothing else.
@@ -33,7 +33,13 @@ def headline(
     G: nx.DiGraph,
     core: Iterable[Hashable],
 ) -> dict[str, Any]:
-    """The headline keys of one week for roster ``core`` (with ``core_size``).
+    """The headline keys of one week for roster ``core`` (with ``core_size``): the travel
+    keys of :func:`~echochamber.metrics.travel.travel_metrics` and ``ei_index``.
+
+    References
+    ----------
+    Salloum, Chen & Kivelä (2022) on how much structural polarisation scores owe to modelling
+    choices; here the choice is the roster.
 
     Examples
     --------

@@ -55,7 +55,7 @@ def _share(part: float, whole: float) -> float | None:
 
 
 def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> dict[str, Any]:
-    """Every headline metric of METRICS.md, JSON-safe (``None`` where undefined, never NaN).
+    """Every metric of ``docs/metrics.md``, JSON-safe (``None`` where undefined, never NaN).
 
     Participants are the accounts that acted in the window (an out-tie in G) or wrote a post
     counted in it; an account that was only acted upon is in G but did not participate.

@@ -2,7 +2,7 @@
 
 Pure: standard library and numpy only, no I/O, no clock.  The caller passes one window's acts.
 A step is time-respecting when u acts on a post of v written at or after v was reached
-(Holme & Saramäki 2012).  See ``docs/metrics-travel.md`` for the reading of every key.
+(Holme & Saramäki 2012).  See ``docs/metrics.md`` ("Travel") for the reading of every key.
 """
 
 from __future__ import annotations
@@ -120,6 +120,12 @@ def travel_bridges(acts: Iterable[Act], core: Iterable[Hashable]) -> dict[Hashab
     between equally short chains share the credit, so the scores do not depend on the order
     of account ids (the first edition's BFS forest kept the first parent in id order).
 
+    References
+    ----------
+    The dependency accumulation of Brandes (2001), "A faster algorithm for betweenness
+    centrality", J. Math. Sociol. 25(2), on the shortest time-respecting chains of Holme &
+    Saramäki (2012).
+
     Examples
     --------
     >>> t = lambda h: datetime(2024, 1, 1, h)
@@ -154,6 +160,11 @@ def engaged(
 
     ``engaged = {a.actor : a.kind in {reply, quote, boost, favourite} and a.target in C}
     ∪ {a.actor : a.kind in {reply, quote} and thread_root_author[a.thread] in C}``.
+
+    References
+    ----------
+    Defined here (``docs/metrics.md``, "Travel"): the core's audience, the accounts that took up
+    its content, as distinct from everyone who used the tag.
 
     Examples
     --------

@@ -226,6 +226,18 @@ def intervals(
 ) -> dict[str, Interval | None]:
     """The interval of every key in :data:`CI_KEYS` (``None`` where it cannot be had).
 
+    Bootstrap keys: the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of the key over
+    ``resamples`` draws of the conversations with replacement, ``se`` their SD.  Jackknife keys:
+    ``θ ± t(G-1) se`` with ``se² = (G-1)/G Σ_g (θ₋g - θ̄)²`` over ``G = min(groups, n)`` random
+    groups of conversations, clipped to the key's range.  A snapshot stores the intervals as
+    ``ci`` and the standard errors as ``ci_se``.
+
+    References
+    ----------
+    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap, ch. 11 and 13.
+    Efron, B. & Stein, C. (1981). The jackknife estimate of variance. Ann. Stat. 9(3).
+    Kott, P. S. (2001). The delete-a-group jackknife. J. Official Statistics 17(4).
+
     Examples
     --------
     >>> from datetime import datetime

@@ -79,6 +79,7 @@ def report_data(engine: Engine, settings: Settings, window: Window, now: datetim
         new_voices=snap.details.new_voices,
         by_scope=by_scope if len(by_scope) > 1 else None,
         provisional=provisional,
+        settling=not snap.final,
     )
 
 

@@ -32,6 +32,7 @@ class ReportData:
     new_voices: Sequence[Mapping[str, Any]] = ()
     by_scope: Mapping[str, Mapping[str, Any]] | None = None
     provisional: tuple[str, Mapping[str, Any]] | None = None
+    settling: bool = False  # the week reported is itself still provisional (asked for by name)
 
     @property
     def current(self) -> Mapping[str, Any]:
@@ -105,6 +106,24 @@ def headline_sentence(data: ReportData, *, short: bool = False) -> str:
     text = f"{value} {what}{interval}"
     word = fmt_verdict(HEADLINE_KEY, data.verdict(HEADLINE_KEY))
     return f"{text}, {word}" if word else text
+
+
+def completeness_line(value: Any) -> str:
+    """How much of what the home servers count was fetched (blank until it is measured).
+
+    >>> completeness_line({"replies": 0.9, "boosts": 0.75, "favourites": 0.5})
+    'Fetched of what home servers count: replies 90%, boosts 75%, favourites 50%.'
+    >>> completeness_line(None)
+    ''
+    """
+    if not isinstance(value, Mapping):
+        return ""
+    parts = [
+        f"{k} {100 * float(value[k]):.0f}%"
+        for k in ("replies", "boosts", "favourites")
+        if isinstance(value.get(k), int | float)
+    ]
+    return f"Fetched of what home servers count: {', '.join(parts)}." if parts else ""
 
 
 def headline_rows(data: ReportData) -> list[dict[str, str]]:

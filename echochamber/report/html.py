@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from echochamber.report.data import HEADLINE_KEY, ReportData, headline_rows, headline_sentence
+from echochamber.report.data import (
+    HEADLINE_KEY,
+    ReportData,
+    completeness_line,
+    headline_rows,
+    headline_sentence,
+)
 from echochamber.report.format import fmt_interval, fmt_value
 
 _env = Environment(
@@ -50,5 +56,6 @@ def render_html(data: ReportData, chart_cid: str | None = None) -> str:
         trend=trend,
         scopes=scopes,
         headline=headline_sentence(data),
+        completeness=completeness_line(data.current.get("completeness")),
         provisional=provisional,
     )

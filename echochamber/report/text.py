@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from echochamber.report.data import HEADLINE_KEY, ReportData, headline_rows, headline_sentence
+from echochamber.report.data import (
+    HEADLINE_KEY,
+    ReportData,
+    completeness_line,
+    headline_rows,
+    headline_sentence,
+)
 from echochamber.report.format import fmt_interval, fmt_value
 from echochamber.text import clean_text
 
@@ -14,7 +20,10 @@ def _clip(text: object, width: int) -> str:
 
 def render_text(data: ReportData) -> str:
     """Render the report as plain text (control characters stripped from user content)."""
-    lines = [f"{data.tag_label} — week {data.week_label}: {headline_sentence(data)}.", ""]
+    note = " (provisional: still settling)" if data.settling else ""
+    lines = [f"{data.tag_label} — week {data.week_label}: {headline_sentence(data)}.{note}"]
+    complete = completeness_line(data.current.get("completeness"))
+    lines += [complete, ""] if complete else [""]
     if data.provisional is not None:
         label, m = data.provisional
         share = fmt_value(HEADLINE_KEY, m.get(HEADLINE_KEY))

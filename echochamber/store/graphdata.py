@@ -284,7 +284,7 @@ def identity_map(conn: Connection, groups: Iterable[Sequence[str]]) -> dict[int,
 
 
 def bridged(conn: Connection) -> dict[int, int]:
-    """Bridgy Fed mirrors -> the account they mirror (METRICS.md, "Bluesky bridges").
+    """Bridgy Fed mirrors -> the account they mirror (``docs/metrics.md``, "The other keys").
 
     A Bluesky account seen from the fediverse lives on ``bsky.brid.gy`` (handle
     ``alice.bsky.social@bsky.brid.gy``, or a ``*.bsky.brid.gy`` server) and is the Bluesky

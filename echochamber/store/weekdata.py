@@ -1,6 +1,6 @@
 """A community week's conversations and the ties that hang on them, read in SQL (second edition).
 
-A post belongs to the week of its conversation's root (METRICS.md, "Conversations and weeks").
+A post belongs to the week of its conversation's root (``docs/metrics.md``, "The week").
 The week's candidates are the posts written from the window's start to ``tail`` after its end
 (the settling time); each is walked up its reply/quote chain.  A chain that leaves the
 candidates at a post the store holds was rooted before the window, so the post is not counted
