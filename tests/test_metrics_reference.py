@@ -1,4 +1,4 @@
-"""Every reference value of METRICS.md through the metric functions, plus properties."""
+"""Every reference value of docs/metrics.md through the metric functions, plus properties."""
 
 from __future__ import annotations
 

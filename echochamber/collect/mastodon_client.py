@@ -8,7 +8,7 @@ response hook on its ``requests`` session keeps each raw body, which is what we 
   and full jitter, at most ``max_retries`` times;
 * ``X-RateLimit-Remaining``/``Reset`` are honoured before the next call, a 429 waits for the reset,
   and the server's paging throttle (300 requests with ``max_id``/``min_id``/``since_id`` per 15
-  minutes per identity, NOTES.md) is respected by a sliding window;
+  minutes per identity) is respected by a sliding window;
 * a per-run request budget (a :class:`Budget`, shared by every client of a run) raises
   :class:`~echochamber.errors.BudgetExhausted`;
 * a failed DNS lookup is not retried: the host does not exist (now);

@@ -130,7 +130,7 @@ def openness(
 
     References
     ----------
-    Defined here (METRICS.md), after the directed mixing matrix of Newman (2003),
+    Defined here (docs/metrics.md), after the directed mixing matrix of Newman (2003),
     "Mixing patterns in networks", Phys. Rev. E 67.
 
     Examples

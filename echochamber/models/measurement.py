@@ -66,7 +66,7 @@ KIND_COUNTS = ("replies", "boosts", "favourites")
 
 @dataclass(frozen=True, slots=True)
 class Completeness:
-    """Fetched over counted by the home server (METRICS.md, Completeness), per kind in
+    """Fetched over counted by the home server (docs/metrics.md, Completeness), per kind in
     :data:`KIND_COUNTS`; ``posts`` summed, ``home_counted`` of them counted by their home."""
 
     posts: int = 0

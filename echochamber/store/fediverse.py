@@ -1,6 +1,6 @@
 """The fediverse as the store knows it: servers (software, circuit breakers) and completeness.
 
-``completeness`` follows METRICS.md: over a set of conversation posts, Σ fetched / Σ counted by
+``completeness`` follows docs/metrics.md: over a set of conversation posts, Σ fetched / Σ counted by
 the home server, for replies (stored posts that answer the post), boosts and favourites (stored
 ties on the post).  A post's counts are its home server's once the home server has answered
 (``counts_home``); before that they are the best another server could say, and
