@@ -10,45 +10,45 @@ do not depend on which server we saw them through:
 
 The records live in :mod:`~echochamber.models.records`, what collection hands over in
 :mod:`~echochamber.models.collection`, what measurement hands over in
-:mod:`~echochamber.models.measurement`; every name is importable from here.
+:mod:`~echochamber.models.measurement`; every name is importable from here, and loads with
+its module on first use (PEP 562), so a command that needs a window builds no other class.
 """
 
-from echochamber.models.collection import (
-    REVISITS,
-    CollectResult,
-    Cursor,
-    Page,
-    PageSink,
-    ServerState,
-    StoredPage,
-    Stream,
-    WatchedPost,
-)
-from echochamber.models.measurement import (
-    KIND_COUNTS,
-    Completeness,
-    RosterMember,
-    Snapshot,
-    WeekDetails,
-    WeekPost,
-    WeekRows,
-    WeekTie,
-)
-from echochamber.models.records import (
-    KINDS,
-    PLATFORMS,
-    SCOPES,
-    Account,
-    Batch,
-    Interaction,
-    InteractionKind,
-    Node,
-    Platform,
-    Post,
-    RunStatus,
-    Scope,
-    Window,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "REVISITS": "echochamber.models.collection",
+    "CollectResult": "echochamber.models.collection",
+    "Cursor": "echochamber.models.collection",
+    "Page": "echochamber.models.collection",
+    "PageSink": "echochamber.models.collection",
+    "ServerState": "echochamber.models.collection",
+    "StoredPage": "echochamber.models.collection",
+    "Stream": "echochamber.models.collection",
+    "WatchedPost": "echochamber.models.collection",
+    "KIND_COUNTS": "echochamber.models.measurement",
+    "Completeness": "echochamber.models.measurement",
+    "RosterMember": "echochamber.models.measurement",
+    "Snapshot": "echochamber.models.measurement",
+    "WeekDetails": "echochamber.models.measurement",
+    "WeekPost": "echochamber.models.measurement",
+    "WeekRows": "echochamber.models.measurement",
+    "WeekTie": "echochamber.models.measurement",
+    "KINDS": "echochamber.models.records",
+    "PLATFORMS": "echochamber.models.records",
+    "SCOPES": "echochamber.models.records",
+    "Account": "echochamber.models.records",
+    "Batch": "echochamber.models.records",
+    "Interaction": "echochamber.models.records",
+    "InteractionKind": "echochamber.models.records",
+    "Node": "echochamber.models.records",
+    "Platform": "echochamber.models.records",
+    "Post": "echochamber.models.records",
+    "RunStatus": "echochamber.models.records",
+    "Scope": "echochamber.models.records",
+    "Window": "echochamber.models.records",
+}
 
 __all__ = [
     "KINDS",
@@ -82,3 +82,54 @@ __all__ = [
     "WeekTie",
     "Window",
 ]
+
+if TYPE_CHECKING:
+    from echochamber.models.collection import (
+        REVISITS,
+        CollectResult,
+        Cursor,
+        Page,
+        PageSink,
+        ServerState,
+        StoredPage,
+        Stream,
+        WatchedPost,
+    )
+    from echochamber.models.measurement import (
+        KIND_COUNTS,
+        Completeness,
+        RosterMember,
+        Snapshot,
+        WeekDetails,
+        WeekPost,
+        WeekRows,
+        WeekTie,
+    )
+    from echochamber.models.records import (
+        KINDS,
+        PLATFORMS,
+        SCOPES,
+        Account,
+        Batch,
+        Interaction,
+        InteractionKind,
+        Node,
+        Platform,
+        Post,
+        RunStatus,
+        Scope,
+        Window,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'echochamber.models' has no attribute {name!r}")
+    value = getattr(import_module(where), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
