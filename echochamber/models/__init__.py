@@ -14,8 +14,9 @@ The records live in :mod:`~echochamber.models.records`, what collection hands ov
 its module on first use (PEP 562), so a command that needs a window builds no other class.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from echochamber.lazy import lazy_names
 
 _WHERE = {
     "REVISITS": "echochamber.models.collection",
@@ -122,14 +123,4 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module 'echochamber.models' has no attribute {name!r}")
-    value = getattr(import_module(where), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_names(__name__, _WHERE, globals())

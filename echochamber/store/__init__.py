@@ -28,8 +28,9 @@ The API, by concern:
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from echochamber.lazy import lazy_names
 
 _WHERE = {
     "Engine": "sqlalchemy",
@@ -201,14 +202,4 @@ if TYPE_CHECKING:
     from echochamber.store.weekdata import week_rows
 
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module 'echochamber.store' has no attribute {name!r}")
-    value = getattr(import_module(where), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_names(__name__, _WHERE, globals())
