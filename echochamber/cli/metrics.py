@@ -71,7 +71,7 @@ def compute_cmd(
     if missing:
         windows = missing_weeks(engine, a.settings, scope)
     else:
-        windows = [resolve_window(engine, week, start, end, scope, a.settings.core.timezone)]
+        windows = [resolve_window(engine, week, start, end, scope, a.settings, require=False)]
     done: list[dict[str, Any]] = []
     with a.progress("measuring") as progress:
         for w in windows:
