@@ -138,3 +138,25 @@ def test_only_provisional_weeks_default_to_the_newest(
     result = run(db_url, config(tmp_path), "graph", "core")
     assert result.stderr == "2099-W46 (the newest week with data; still provisional)\n"
     assert result.stdout.startswith("2099-W46 (provisional):")
+
+
+def test_graph_core_counts_active_as_core_active(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    # 0 opens; 1 replies and mentions 9; 9, on the roster, only was mentioned: not active
+    t = Thread()
+    root = t.post(0, 10)
+    t.post(1, 11, to=root, lead=(0,), typed=(9,))
+    t.store(engine)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f'[core]\npolicy = "list"\naccounts = ["{handle(0)}", "{handle(9)}"]\n'
+        "[metrics]\nnull_samples = 0\nbootstrap = 0\n"
+    )
+    week = ("--week", "2026-W47")
+    reach = json.loads(run(db_url, cfg, "graph", "reach", *week, "--json").stdout)
+    assert reach["core_size"] == 2 and reach["core_active"] == 1
+    core = json.loads(run(db_url, cfg, "graph", "core", *week, "--json").stdout)["core"]
+    assert {r["handle"]: r["active"] for r in core} == {handle(0): True, handle(9): False}
+    text_ = run(db_url, cfg, "graph", "core", *week).stdout
+    assert text_.startswith("2026-W47: 2 core accounts, 1 active")

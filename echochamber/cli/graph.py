@@ -6,7 +6,7 @@ every week's graph; ``path`` and ``export`` build the one window's graph they ne
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -33,6 +33,14 @@ def _snapshot(
 
         snap = compute(engine, a.settings, window, scope, save=False)
     return window, snap
+
+
+def _active(node: dict[str, Any]) -> bool:
+    """A participant of the week, as the snapshot's ``core_active`` counts them; snapshots
+    stored before rows said so: posted or acted (every core member has a row)."""
+    if "active" in node:
+        return bool(node["active"])
+    return bool(node.get("posts") or node.get("out_core") or node.get("out_outside"))
 
 
 @click.group()
@@ -115,7 +123,7 @@ def core(
             {
                 "handle": member.handle,
                 "key": member.key,
-                "active": bool(n),
+                "active": _active(n),
                 "posts": n.get("posts", 0),
                 "out_core": n.get("out_core", 0),
                 "out_outside": n.get("out_outside", 0),
