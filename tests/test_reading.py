@@ -160,3 +160,28 @@ def test_graph_core_counts_active_as_core_active(
     assert {r["handle"]: r["active"] for r in core} == {handle(0): True, handle(9): False}
     text_ = run(db_url, cfg, "graph", "core", *week).stdout
     assert text_.startswith("2026-W47: 2 core accounts, 1 active")
+
+
+def test_history_columns_and_changes_read_in_one_format(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    w46 = datetime(2026, 11, 9, tzinfo=UTC)
+    graph_as_posts(engine, [(1, 0), (2, 0)], when=w46 + timedelta(days=2))
+    graph_as_posts(engine, [(1, 0), (3, 0), (0, 4), (0, 5)], start_id=1000)  # 2026-W47
+    cfg = config(tmp_path)
+    for week in ("2026-W46", "2026-W47"):
+        run(db_url, cfg, "metrics", "compute", "--week", week)
+    with engine.begin() as conn:  # snapshots without intervals (a first-edition store's)
+        for row in conn.execute(text("SELECT id, metrics FROM snapshots")).all():
+            m = json.loads(row[1])
+            m.pop("ci", None)
+            m.pop("ci_se", None)
+            conn.execute(
+                text("UPDATE snapshots SET metrics = :m WHERE id = :i"),
+                {"m": json.dumps(m), "i": row[0]},
+            )
+    out = run(db_url, cfg, "metrics", "history").stdout.splitlines()
+    titles = ["week", "outsiders/engaged", "reached", "steps", "core", "out", "E-I", "change"]
+    assert out[0].split() == titles
+    w47 = next(line for line in out if line.startswith("2026-W47"))
+    assert " pts" in w47 and "E-I " in w47  # shares change in points, E-I as a difference
