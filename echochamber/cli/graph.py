@@ -6,7 +6,7 @@ every week's graph; ``path`` and ``export`` build the one window's graph they ne
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,13 +26,21 @@ def _snapshot(
 
     a = app(ctx)
     engine = a.engine()
-    window = resolve_window(engine, week, start, end, scope, a.settings.core.timezone)
+    window = resolve_window(engine, week, start, end, scope, a.settings)
     snap = load_snapshot(engine, window, scope, a.settings.core.policy)
-    if snap is None:  # measured on first ask (the graph libraries load only then)
+    if snap is None:  # measured in memory, never stored (the graph libraries load only then)
         from echochamber.pipeline.snapshot import compute
 
-        snap = compute(engine, a.settings, window, scope)
+        snap = compute(engine, a.settings, window, scope, save=False)
     return window, snap
+
+
+def _active(node: dict[str, Any]) -> bool:
+    """A participant of the week, as the snapshot's ``core_active`` counts them; snapshots
+    stored before rows said so: posted or acted (every core member has a row)."""
+    if "active" in node:
+        return bool(node["active"])
+    return bool(node.get("posts") or node.get("out_core") or node.get("out_outside"))
 
 
 @click.group()
@@ -115,7 +123,7 @@ def core(
             {
                 "handle": member.handle,
                 "key": member.key,
-                "active": bool(n),
+                "active": _active(n),
                 "posts": n.get("posts", 0),
                 "out_core": n.get("out_core", 0),
                 "out_outside": n.get("out_outside", 0),
@@ -127,7 +135,8 @@ def core(
     if as_json:
         emit_json({"window": window.label, "scope": scope, "core": rows})
         return
-    out(f"{window.label}: {len(rows)} core accounts, {sum(r['active'] for r in rows)} active")
+    label = f"{window.label}{' (provisional)' if snap.provisional else ''}"
+    out(f"{label}: {len(rows)} core accounts, {sum(r['active'] for r in rows)} active")
     out(f"{'handle':<40}{'posts':>6}{'->core':>8}{'->out':>7}{'core->':>8}{'out->':>7}")
     for r in rows:
         out(
@@ -234,7 +243,7 @@ def path(
 
     a = app(ctx)
     engine = a.engine()
-    window = resolve_window(engine, week, start, end, scope, a.settings.core.timezone)
+    window = resolve_window(engine, week, start, end, scope, a.settings)
     found = shortest_path(engine, a.settings, window, scope, source, target)
     if as_json:
         emit_json(
@@ -284,13 +293,14 @@ def bridges(
     """Accounts through which the core's posts reached outsiders (time-respecting chains)."""
     window, snap = _snapshot(ctx, week, start, end, scope)
     rows = snap.details.bridges[:top]
+    label = f"{window.label}{' (provisional)' if snap.provisional else ''}"
     if as_json:
         emit_json({"window": window.label, "scope": scope, "bridges": rows})
         return
     if not rows:
-        out(f"{window.label}: no bridges (no outsider was reached through another account)")
+        out(f"{label}: no bridges (no outsider was reached through another account)")
         return
-    out(f"{window.label}: {len(rows)} bridge(s), most outsiders reached through them first")
+    out(f"{label}: {len(rows)} bridge(s), most outsiders reached through them first")
     out(f"{'handle':<40} {'side':<8} {'outsiders reached':>17}")
     for r in rows:
         side = "core" if r["is_core"] else "outside"
@@ -325,7 +335,7 @@ def export(
     target = output_file(output)
     a = app(ctx)
     engine = a.engine()
-    window = resolve_window(engine, week, start, end, scope, a.settings.core.timezone)
+    window = resolve_window(engine, week, start, end, scope, a.settings)
     n, m = export_graph(engine, a.settings, window, scope, fmt_, str(target))
     if fmt_ == "csv":
         from echochamber.pipeline.queries import nodes_file

@@ -12,6 +12,7 @@ from echochamber.cli.context import app, emit_json, out
 from echochamber.cli.windows import resolve_window, window_options
 from echochamber.report.format import (
     change,
+    fmt_delta,
     fmt_interval,
     fmt_value,
     fmt_verdict,
@@ -71,7 +72,7 @@ def compute_cmd(
     if missing:
         windows = missing_weeks(engine, a.settings, scope)
     else:
-        windows = [resolve_window(engine, week, start, end, scope, a.settings.core.timezone)]
+        windows = [resolve_window(engine, week, start, end, scope, a.settings, require=False)]
     done: list[dict[str, Any]] = []
     with a.progress("measuring") as progress:
         for w in windows:
@@ -175,23 +176,35 @@ def history_cmd(ctx: click.Context, weeks: int, scope: str, as_json: bool, as_cs
     if not rows:
         out("No snapshots yet: run 'echochamber metrics compute --missing'.")
         return
-    out("week       " + "".join(f"{title:>{width}}" for _, title, width in SHOWN) + "   change")
-    for r in rows:
-        m = r["metrics"]
-        cells = [f"{fmt_value(k, m.get(k)):>{width}}" for k, _, width in SHOWN]
-        headline = r["change"]["engaged_outside_share"]
-        text = fmt_verdict("engaged_outside_share", headline) if headline else ""
-        ei = r["change"]["ei_index"]
+    table = [[fmt_value(k, r["metrics"].get(k)) for k, _, _ in SHOWN] for r in rows]
+    widths = [  # wide enough for the title and every value: nothing is cut
+        max(width, len(title) + 2, *(len(cells[i]) + 2 for cells in table))
+        for i, (_, title, width) in enumerate(SHOWN)
+    ]
+    header = "".join(f"{title:>{w}}" for (_, title, _), w in zip(SHOWN, widths, strict=True))
+    out(f"{'week':<11}{header}   change")
+    for r, cells in zip(rows, table, strict=True):
+        text = _fmt_change("engaged_outside_share", r["change"]["engaged_outside_share"])
+        ei = _fmt_change("ei_index", r["change"]["ei_index"])
         if ei:
-            text += f"; E-I {fmt_verdict('ei_index', ei)}"
+            text += f"{'; ' if text else ''}E-I {ei}"
         mark = "*" if r["provisional"] else " "
         note = "  (stale: run metrics compute --missing)" if r["stale"] else ""
-        out(f"{r['week'] + mark:<11}" + "".join(cells) + f"   {text}{note}")
+        line = "".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+        out(f"{r['week'] + mark:<11}{line}   {text}{note}".rstrip())
     if any(r["provisional"] for r in rows):
         out("* provisional: the week's conversations are still settling")
     out("")
     for k in ("engaged_outside_share", "core_outbound_share", "ei_index", "mean_travel"):
         out(f"{k:<22} {spark([r['metrics'].get(k) for r in rows])}")
+
+
+def _fmt_change(key: str, c: Any) -> str:
+    """A change in one format: a verdict when it has one, else the plain difference ("pts"
+    for shares, as everywhere: ``report.format``)."""
+    if isinstance(c, dict):
+        return fmt_verdict(key, c)
+    return fmt_delta(key, c) if isinstance(c, int | float) else ""
 
 
 def _change(key: str, now: dict[str, Any], before: dict[str, Any] | None) -> Any:

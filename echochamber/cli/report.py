@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from echochamber.cli.context import app, emit_json, out, output_file
-from echochamber.cli.windows import parse_week
+from echochamber.cli.windows import default_window, parse_week
 
 
 @click.group()
@@ -14,7 +14,7 @@ def report() -> None:
 
 
 @report.command()
-@click.option("--week", help="ISO week (default: the last complete week).")
+@click.option("--week", help="ISO week (default: the newest settled week with data).")
 @click.option(
     "-o",
     "--output",
@@ -25,22 +25,29 @@ def report() -> None:
 @click.pass_context
 def preview(ctx: click.Context, week: str | None, output: str) -> None:
     """Write the weekly report to a file instead of mailing it."""
+    from echochamber.config.weeks import in_zone
     from echochamber.pipeline.context import utcnow
-    from echochamber.pipeline.report import build, closed_week
+    from echochamber.pipeline.freshness import require_data
+    from echochamber.pipeline.report import build
     from echochamber.report.email import write_preview
 
     target = output_file(output)
     a = app(ctx)
     now = utcnow()
-    window = parse_week(week) if week else closed_week(now, a.settings)
+    engine = a.engine()
+    if week:
+        window = in_zone(parse_week(week), a.settings.core.timezone)
+        require_data(engine, a.settings, window, "all")
+    else:
+        window = default_window(engine, a.settings)
     recipients = tuple(a.settings.report.email.recipients) or ("preview@localhost",)
-    msg = build(a.engine(), a.settings, window, now, recipients)
+    msg = build(engine, a.settings, window, now, recipients)  # stores nothing
     write_preview(msg, target)
     click.echo(f"wrote {output} ({window.label}): {msg['Subject']}", err=True)
 
 
 @report.command()
-@click.option("--week", help="ISO week (default: the last complete week).")
+@click.option("--week", help="ISO week (default: the newest settled week with data).")
 @click.option("--to", "to", multiple=True, help="Recipient (repeatable; default: the config's).")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
 @click.option("--force", is_flag=True, help="Send even if this week was already mailed.")
@@ -56,14 +63,14 @@ def send(
 ) -> None:
     """Mail the weekly report now (once per week and recipient list)."""
     from echochamber.pipeline.context import JobContext, utcnow
-    from echochamber.pipeline.report import build, closed_week, send_weekly_report
+    from echochamber.pipeline.report import build, send_weekly_report
 
     a = app(ctx)
     now = utcnow()
-    window = parse_week(week) if week else closed_week(now, a.settings)
+    window = parse_week(week) if week else default_window(a.engine(), a.settings)
     if dry_run:
         recipients = tuple(to or a.settings.report.email.recipients) or ("nobody@localhost",)
-        msg = build(a.engine(), a.settings, window, now, recipients)
+        msg = build(a.engine(), a.settings, window, now, recipients)  # stores nothing
         text = msg.get_body(("plain",))
         data = {
             "week": window.label,

@@ -13,6 +13,7 @@ from echochamber.errors import ConfigError
 from echochamber.models import SCOPES, Window
 
 if TYPE_CHECKING:
+    from echochamber.config import Settings
     from echochamber.store import Engine
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
@@ -48,7 +49,9 @@ def window_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
     fn = click.option("--end", help="Window end date (exclusive), with --start.")(fn)
     fn = click.option("--start", help="Window start date (YYYY-MM-DD).")(fn)
-    fn = click.option("--week", help="ISO week, e.g. 2026-W47 (default: the newest with data).")(fn)
+    fn = click.option(
+        "--week", help="ISO week, e.g. 2026-W47 (default: the newest settled week with data)."
+    )(fn)
     return fn
 
 
@@ -58,16 +61,25 @@ def resolve_window(
     start: str | None,
     end: str | None,
     scope: str,
-    zone: str = "UTC",
+    settings: Settings,
+    *,
+    require: bool = True,
 ) -> Window:
     """The window the options name: ``--week`` is that ISO week in the community's time zone
-    ``zone`` (``[core] timezone``), ``--start``/``--end`` are local dates."""
+    (``[core] timezone``), ``--start``/``--end`` are local dates.  A named week without data
+    is :class:`NotFound` when ``require``; without either, the week is :func:`default_week`'s
+    (the report's too), and stderr says which it is and why."""
     from echochamber.config.weeks import in_zone
+    from echochamber.pipeline.freshness import require_data
 
+    zone = settings.core.timezone
     if week and (start or end):
         raise ConfigError("give either --week or --start/--end, not both")
     if week:
-        return in_zone(parse_week(week), zone)
+        window = in_zone(parse_week(week), zone)
+        if require:
+            require_data(engine, settings, window, scope)
+        return window
     if start or end:
         if not (start and end):
             raise ConfigError("--start and --end go together")
@@ -75,13 +87,15 @@ def resolve_window(
         if e <= s:
             raise ConfigError(f"--end {end} is not after --start {start}")
         return Window(s, e)
-    return latest_week(engine, scope, zone)
+    return default_window(engine, settings, scope)
 
 
-def latest_week(engine: Engine, scope: str, zone: str = "UTC") -> Window:
-    """The newest week with data (this week when the store is empty), in ``zone``."""
-    from echochamber.config.weeks import zone_week
-    from echochamber.store import weeks_with_data
+def default_window(engine: Engine, settings: Settings, scope: str = "all") -> Window:
+    """The week a command shows when none is named (the newest settled week with data), said
+    on stderr: one function for the graph, metrics and report commands."""
+    from echochamber.pipeline.context import utcnow
+    from echochamber.pipeline.freshness import default_week
 
-    weeks = weeks_with_data(engine, scope, zone)
-    return weeks[-1] if weeks else zone_week(datetime.now(UTC), zone)
+    window, why = default_week(engine, settings, scope, utcnow())
+    click.echo(why, err=True)
+    return window

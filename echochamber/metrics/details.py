@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from echochamber.graph.week import WeekGraph
-from echochamber.metrics.snapshot import SnapshotInput
+from echochamber.metrics.snapshot import SnapshotInput, participants_of
 from echochamber.metrics.travel import travel_bridges, travel_distances
 from echochamber.models import WeekDetails
 
@@ -37,6 +37,7 @@ def week_details(wk: WeekGraph, inp: SnapshotInput, top: int = 10) -> WeekDetail
     """
     G, core = wk.G, wk.core
     hops = travel_distances(wk.acts, core)
+    active = participants_of(inp)  # as core_active counts them
     nodes: dict[str, Any] = {}
     for n in set(G.nodes) | set(wk.tagged_posts) | set(core):
         i = wk.info.get(n, {})
@@ -45,6 +46,7 @@ def week_details(wk: WeekGraph, inp: SnapshotInput, top: int = 10) -> WeekDetail
             "handle": i.get("handle"),
             "key": i.get("key"),
             "is_core": n in core,
+            "active": n in active,
             "hop": hops.get(n),
             "posts": wk.tagged_posts.get(n, 0),
             "followers": i.get("followers", 0),

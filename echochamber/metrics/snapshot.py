@@ -50,6 +50,15 @@ class SnapshotInput:
     replyall: int = 0
 
 
+def participants_of(inp: SnapshotInput) -> set[Node]:
+    """The accounts that acted in the window (an out-tie in G) or wrote a post counted in it:
+    the one definition of *participant* (``core_active`` and ``graph core``'s active)."""
+    actors = {u for u, d in inp.G.out_degree() if d > 0}
+    tagged = {a for a, n in inp.tagged_posts_by_author.items() if n > 0}
+    conv = {a for a, n in inp.conversation_posts_by_author.items() if n > 0}
+    return actors | tagged | conv
+
+
 def _share(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
@@ -69,8 +78,7 @@ def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> d
     G, C = inp.G, set(inp.core)
     tagged = {a: n for a, n in inp.tagged_posts_by_author.items() if n > 0}
     conv = {a: n for a, n in inp.conversation_posts_by_author.items() if n > 0}
-    actors = {u for u, d in G.out_degree() if d > 0}
-    participants = actors | set(tagged) | set(conv)
+    participants = participants_of(inp)
     outside = participants - C
     conv_total = sum(conv.values())
     conv_outside = sum(n for a, n in conv.items() if a not in C)

@@ -14,10 +14,10 @@ from typing import Any
 
 from echochamber import __version__
 from echochamber.config import Settings
-from echochamber.config.weeks import in_zone
+from echochamber.config.weeks import in_zone, zone_week
 from echochamber.metrics import EDITION
 from echochamber.models import Snapshot, Window
-from echochamber.store import Engine, graph_reader
+from echochamber.store import Engine, graph_reader, weeks_with_data
 
 
 def settle(settings: Settings) -> timedelta:
@@ -72,3 +72,45 @@ def stale(engine: Engine, settings: Settings, snap: Snapshot) -> list[str]:
         counts = reader.count_inputs(snap.window, snap.scope, settle(settings))
     now = inputs(settings, counts)
     return sorted(k for k, v in now.items() if snap.inputs.get(k) != v)
+
+
+def newest_final_week(settings: Settings, now: datetime) -> Window:
+    """The newest community week whose conversations have settled (the report's week)."""
+    w = zone_week(now, settings.core.timezone).previous()
+    while not is_final(w, now, settings):
+        w = w.previous()
+    return w
+
+
+def default_week(
+    engine: Engine, settings: Settings, scope: str, now: datetime
+) -> tuple[Window, str]:
+    """The week the graph and report commands show when none is named, and why, in words.
+
+    The newest *settled* week with data (the newest settled week by the clock when no
+    settled week has data); when the store holds only provisional weeks, the newest of them.
+    """
+    weeks = weeks_with_data(engine, scope, settings.core.timezone)
+    settled = [w for w in weeks if is_final(w, now, settings)]
+    newest = weeks[-1] if weeks else None
+    if settled:
+        w = settled[-1]
+        later = (
+            f"; {newest.label} is still provisional" if newest and newest.start != w.start else ""
+        )
+        return w, f"{w.label} (the newest settled week{later})"
+    if newest is not None:
+        return newest, f"{newest.label} (the newest week with data; still provisional)"
+    w = newest_final_week(settings, now)
+    return w, f"{w.label} (the newest settled week; the store holds no data)"
+
+
+def require_data(engine: Engine, settings: Settings, window: Window, scope: str) -> None:
+    """Raise :class:`NotFound` when ``window`` holds no data, naming the weeks that do."""
+    from echochamber.errors import NotFound
+
+    weeks = weeks_with_data(engine, scope, settings.core.timezone)
+    if any(window.start < w.end and w.start < window.end for w in weeks):
+        return
+    spans = f"data spans {weeks[0].label}..{weeks[-1].label}" if weeks else "the store is empty"
+    raise NotFound(f"no data in {window.label}; {spans}")

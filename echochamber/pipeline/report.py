@@ -21,7 +21,6 @@ from echochamber.store import (
     Engine,
     begin_delivery,
     get_delivery,
-    history,
     job_lock,
     load_snapshot,
     mark_delivery,
@@ -47,22 +46,22 @@ def closed_week(now: datetime, settings: Settings | None = None) -> Window:
     return newest_final_week(settings or Settings(), now)
 
 
-def report_data(engine: Engine, settings: Settings, window: Window, now: datetime) -> ReportData:
+def report_data(
+    engine: Engine, settings: Settings, window: Window, now: datetime, *, save: bool = False
+) -> ReportData:
     """The report's data from stored snapshots (computing the missing ones of the 12 weeks),
-    with the newer week still settling beside it, labelled provisional."""
+    with the newer week still settling beside it, labelled provisional.  What is computed is
+    stored only when ``save`` (a real send); a preview or a dry run stores nothing."""
     window = community_window(settings, window)
-    snap = snapshot_of(engine, settings, window, "all", now)
+    snap = snapshot_of(engine, settings, window, "all", now, save=save)
+    rows = [snap]
     for back in range(1, 12):
-        snapshot_of(engine, settings, window.previous(back), "all", now)
-    rows = [
-        s
-        for s in history(engine, "all", settings.core.policy, 520)
-        if s.window.start <= window.start
-    ][-12:]
+        rows.append(snapshot_of(engine, settings, window.previous(back), "all", now, save=save))
+    rows.sort(key=lambda s: s.window.start)
     provisional = None
     newer = window.previous(-1)  # the week after it
     if newer.start <= now:
-        later = snapshot_of(engine, settings, newer, "all", now)
+        later = snapshot_of(engine, settings, newer, "all", now, save=save)
         if not later.final:
             provisional = (later.window.label, later.metrics)
     by_scope = {}
@@ -84,12 +83,19 @@ def report_data(engine: Engine, settings: Settings, window: Window, now: datetim
 
 
 def build(
-    engine: Engine, settings: Settings, window: Window, now: datetime, recipients: tuple[str, ...]
+    engine: Engine,
+    settings: Settings,
+    window: Window,
+    now: datetime,
+    recipients: tuple[str, ...],
+    *,
+    save: bool = False,
 ) -> EmailMessage:
-    """The weekly report of ``window`` as a message to ``recipients``."""
+    """The weekly report of ``window`` as a message to ``recipients`` (``save``: store the
+    snapshots computed for it; only a real send does)."""
     from echochamber.report.email import build_message
 
-    data = report_data(engine, settings, window, now)
+    data = report_data(engine, settings, window, now, save=save)
     return build_message(data, settings.report.email.sender, list(recipients))
 
 
@@ -120,7 +126,7 @@ def send_weekly_report(
         if row is not None and row.status == "sent" and not force:
             return Delivery(window.label, recipients, "already-sent", row.message_id)
         begin_delivery(ctx.engine, window.label, key, now)
-        msg = build(ctx.engine, settings, window, now, recipients)
+        msg = build(ctx.engine, settings, window, now, recipients, save=True)
         try:
             send_message(
                 msg,

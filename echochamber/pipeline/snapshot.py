@@ -23,7 +23,14 @@ from echochamber.metrics.snapshot import SnapshotInput, snapshot
 from echochamber.metrics.uncertainty import intervals
 from echochamber.models import RosterMember, Snapshot, Window
 from echochamber.pipeline.context import JobContext
-from echochamber.pipeline.freshness import community_window, inputs, is_final, settle, stale
+from echochamber.pipeline.freshness import (
+    community_window,
+    inputs,
+    is_final,
+    newest_final_week,
+    settle,
+    stale,
+)
 from echochamber.pipeline.roster import merged_rosters, rosters
 from echochamber.store import (
     Engine,
@@ -96,8 +103,11 @@ def compute(
     window: Window,
     scope: str = "all",
     now: datetime | None = None,
+    *,
+    save: bool = True,
 ) -> Snapshot:
-    """Compute and store the snapshot of ``window`` (a community week); returns it."""
+    """Compute the snapshot of ``window`` (a community week) and return it; stored only when
+    ``save`` (the writing jobs: ``metrics compute``, the daemon, a real ``report send``)."""
     now = now or datetime.now(UTC)
     window = community_window(settings, window)
     policy = settings.core.policy
@@ -175,23 +185,31 @@ def compute(
         edition=EDITION,
         inputs=inputs(settings, counts),
     )
-    save_snapshot(engine, snap)
+    if save:
+        save_snapshot(engine, snap)
     return snap
 
 
 def snapshot_of(
-    engine: Engine, settings: Settings, window: Window, scope: str, now: datetime | None = None
+    engine: Engine,
+    settings: Settings,
+    window: Window,
+    scope: str,
+    now: datetime | None = None,
+    *,
+    save: bool = False,
 ) -> Snapshot:
-    """The stored snapshot of ``window``; computed first when there is none, or when it is
-    provisional, of the first edition or stale and ``now`` is given (a writing job)."""
+    """The stored snapshot of ``window``; computed when there is none, or when it is
+    provisional, of the first edition or stale and ``now`` is given.  What is computed is
+    stored only when ``save`` (a writing job); a reading command computes it in memory."""
     window = community_window(settings, window)
     snap = load_snapshot(engine, window, scope, settings.core.policy)
     if snap is None:
-        return compute(engine, settings, window, scope, now=now)
+        return compute(engine, settings, window, scope, now=now, save=save)
     if now is not None and (
         (not snap.final and is_final(window, now, settings)) or stale(engine, settings, snap)
     ):
-        return compute(engine, settings, window, scope, now=now)
+        return compute(engine, settings, window, scope, now=now, save=save)
     return snap
 
 
@@ -214,14 +232,6 @@ def missing_weeks(
         if inputs(settings, counts) != s.inputs:
             out.append(w)
     return out
-
-
-def newest_final_week(settings: Settings, now: datetime) -> Window:
-    """The newest community week whose conversations have settled (the report's week)."""
-    w = zone_week(now, settings.core.timezone).previous()
-    while not is_final(w, now, settings):
-        w = w.previous()
-    return w
 
 
 def snapshot_recent(settings: Settings, ctx: JobContext) -> list[str]:
