@@ -24,6 +24,8 @@ from typing import Any
 
 import requests
 
+from tests.certs import self_signed
+
 ROOT = Path(__file__).resolve().parents[1]
 
 ACCOUNTS = {"ana": "H", "ben": "H", "cat": "H", "dan": "H", "zed": "C", "yan": "C"}
@@ -48,45 +50,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (its own CA: trust it as the CA bundle)."""
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 @dataclass
@@ -211,7 +174,7 @@ def _wait(node: Node, ca: Path, proc: subprocess.Popen[bytes]) -> None:
 @contextmanager
 def fediverse(folder: Path) -> Iterator[World]:
     """Start the two servers; stop them on exit."""
-    cert = certificate(folder)
+    cert = self_signed(folder)
     world = World(Node("H", free_port(), "https"), Node("C", free_port(), "http"), cert[0])
     base = dt.datetime.now(dt.UTC) - dt.timedelta(hours=6)
     keys = list(POSTS) + [f"boost:{w}:{k}" for w, k, _f in BOOSTS]
