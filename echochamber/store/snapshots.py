@@ -89,6 +89,16 @@ def _details(text: str | None) -> WeekDetails:
     )
 
 
+def _of(window: Window, scope: str, policy: str) -> tuple[Any, ...]:
+    """The conditions that name one snapshot: its window, scope and roster policy."""
+    return (
+        SnapshotRow.scope == scope,
+        SnapshotRow.window_start == window.start,
+        SnapshotRow.window_end == window.end,
+        SnapshotRow.policy == policy,
+    )
+
+
 def load_snapshot(engine: Engine, window: Window, scope: str, policy: str) -> Snapshot | None:
     """The stored snapshot of (window, scope, policy), or ``None``."""
     with engine.connect() as conn:
@@ -101,12 +111,7 @@ def load_snapshot(engine: Engine, window: Window, scope: str, policy: str) -> Sn
                 SnapshotRow.final,
                 SnapshotRow.edition,
                 SnapshotRow.inputs,
-            ).where(
-                SnapshotRow.scope == scope,
-                SnapshotRow.window_start == window.start,
-                SnapshotRow.window_end == window.end,
-                SnapshotRow.policy == policy,
-            )
+            ).where(*_of(window, scope, policy))
         ).first()
     if row is None:
         return None
@@ -130,14 +135,7 @@ def previous_roster(
     """The account keys of the roster of the window before ``window`` (``None``: no snapshot)."""
     prev = window.previous()
     with engine.connect() as conn:
-        row = conn.execute(
-            select(SnapshotRow.roster).where(
-                SnapshotRow.scope == scope,
-                SnapshotRow.window_start == prev.start,
-                SnapshotRow.window_end == prev.end,
-                SnapshotRow.policy == policy,
-            )
-        ).first()
+        row = conn.execute(select(SnapshotRow.roster).where(*_of(prev, scope, policy))).first()
     if row is None:
         return None
     return frozenset(m.key for m in _roster(row[0]) if m.key)
