@@ -79,6 +79,21 @@ def _server(params: SimParams) -> Any:
     return MockServer(config=config).start()
 
 
+def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """One API call of the demo's posting, again when the local server had already closed the
+    kept-alive connection ("Connection aborted": the request never reached it, so a repeat
+    cannot post twice)."""
+    from mastodon.errors import MastodonNetworkError
+
+    for attempt in range(3):
+        try:
+            return fn(*args, **kwargs)
+        except MastodonNetworkError as exc:
+            if "Connection aborted" not in str(exc) or attempt == 2:
+                raise
+    return None  # pragma: no cover - the loop returns or raises
+
+
 def _post_week(
     server: Any,
     statuses: list[dict[str, Any]],
@@ -100,7 +115,7 @@ def _post_week(
         if st.get("reblog"):
             target = ids.get(st["reblog"]["id"])
             if target:
-                client(name).status_reblog(target)
+                _call(client(name).status_reblog, target)
                 calls += 1
             continue
         text = _TAGS.sub("", st["content"])
@@ -112,14 +127,14 @@ def _post_week(
         quote = (st.get("quote") or {}).get("quoted_status")
         if quote and quote["id"] in ids:
             kwargs["quoted_status_id"] = ids[quote["id"]]
-        posted = client(name).status_post(text, **kwargs)
+        posted = _call(client(name).status_post, text, **kwargs)
         ids[st["id"]] = str(posted["id"])
         calls += 1
         progress("posted to the local server", 1)
     for root, fans in favourites:
         target = ids.get(root["id"])
         for fan in fans if target else ():
-            client(fan["username"]).status_favourite(target)
+            _call(client(fan["username"]).status_favourite, target)
             calls += 1
     return calls
 
