@@ -261,3 +261,27 @@ def test_the_roster_ranks_acts_not_mention_objects(engine: Engine) -> None:
     # Posts plus acts: 1 has 3, 3 has 2 (a post and a reply), 4 has 2.  Counting mention
     # objects, as the first edition did, 3 would have 2 + 5 = 7 and take the one seat.
     assert {str(m.handle) for m in compute(engine, s, W47).roster} == {handle(1)}
+
+
+def test_weeks_with_data_skips_the_gap_between_far_apart_weeks(engine: Engine) -> None:
+    """Data in 2026-W47 and 2099-W02 only: two weeks, not the 3,800 between them, and a
+    snapshot for each of those two and nothing else (before, every gap week got an empty
+    snapshot)."""
+    from echochamber.store import weeks_with_data
+
+    chat(engine)
+    far = datetime(2099, 1, 5, tzinfo=UTC)  # a Monday
+    t = Thread(start=far)
+    root = t.post(5, 10)
+    t.post(6, 11, to=root, lead=(5,))
+    t.store(engine)
+    s = listed(1, 5)
+    found = [w.start.date().isoformat() for w in weeks_with_data(engine, "all", "UTC")]
+    assert found == ["2026-11-16", "2026-11-23", "2099-01-05"]
+    central = [
+        w.start.date().isoformat() for w in weeks_with_data(engine, "all", "America/Chicago")
+    ]
+    # In Chicago the Sunday-evening chat and the Tuesday post share 2026-W47's local week.
+    assert central == ["2026-11-16", "2099-01-05"]
+    missing = missing_weeks(engine, s, now=far + timedelta(days=30))
+    assert [w.start.date().isoformat() for w in missing] == found

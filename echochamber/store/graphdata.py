@@ -209,27 +209,30 @@ def resolve_accounts(conn: Connection, names: Iterable[str]) -> dict[str, int]:
 
 
 def weeks_with_data(conn: Connection, scope: str = "all", zone: str = "UTC") -> list[date]:
-    """Mondays (in ``zone``) of the weeks from the first to the last tagged post that starts
-    a conversation (a post counts in its conversation's week, so a late tagged reply does
-    not open a week of its own), oldest first."""
+    """Mondays (in ``zone``) of the weeks holding a tagged post that starts a conversation (a
+    post counts in its conversation's week, so a late tagged reply does not open a week of its
+    own), oldest first.  Weeks without one are left out, however long the gap: each step asks
+    for the first such post at or after the end of the week found last (one index seek per
+    week with data), so the answer is exact in any time zone and on either database."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone)
-    span = _scoped(
-        select(func.min(P.created_at), func.max(P.created_at)).where(
+    first = _scoped(
+        select(func.min(P.created_at)).where(
             P.tagged, P.in_reply_to_uri.is_(None), P.in_reply_to_native.is_(None)
         ),
         P.platform,
         scope,
     )
-    lo, hi = conn.execute(span).one()
     rows: list[date] = []
-    if lo is not None:
-        lo, hi = lo.astimezone(tz).date(), hi.astimezone(tz).date()
-        d = lo - timedelta(days=lo.weekday())
-        while d <= hi:
-            rows.append(d)
-            d += timedelta(days=7)
+    at = conn.execute(first).scalar()
+    while at is not None:
+        day = at.astimezone(tz).date()
+        monday = day - timedelta(days=day.weekday())
+        rows.append(monday)
+        nxt = monday + timedelta(days=7)
+        end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).astimezone(UTC)
+        at = conn.execute(first.where(P.created_at >= end)).scalar()
     return rows
 
 
