@@ -251,3 +251,27 @@ def test_daemon_email_job_records_failure_then_success(
         daemon.run_job("email")
     assert {j["job"]: j for j in job_status(engine)}["email"]["status"] == "ok"
     assert len(inbox.messages) == 1
+
+
+def test_the_weekly_job_mails_the_week_the_commands_show_when_the_closed_week_is_empty(
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Data in 2026-W47 only.  Three weeks on, the clock's last closed week (W48) is empty: the
+    job mails W47, the week `report preview` shows, and says why; a week later (W49 closed,
+    also empty) it mails nothing new."""
+    monkeypatch.setenv("ECHOCHAMBER_SMTP_PASSWORD", PASSWORD)
+    graph_as_posts(engine, [(0, 1), (1, 0), (2, 0)])
+    with smtp_server(tmp_path) as inbox:
+        settings = report_settings(inbox.port)
+        at = MONDAY + timedelta(days=22)
+        with caplog.at_level("WARNING", logger="echochamber.pipeline.report"):
+            first = send_weekly_report(settings, JobContext(engine=engine, clock=lambda: at))
+        later = at + timedelta(days=7)
+        again = send_weekly_report(settings, JobContext(engine=engine, clock=lambda: later))
+    assert (first.week, first.status) == ("2026-W47", "sent")
+    assert (again.week, again.status) == ("2026-W47", "already-sent")
+    assert "no data in 2026-W48; the weekly report covers 2026-W47" in caplog.text
+    assert len(inbox.messages) == 1

@@ -15,6 +15,7 @@ from echochamber.config import Settings
 from echochamber.errors import ConfigError, ReportError
 from echochamber.models import Window
 from echochamber.pipeline.context import JobContext
+from echochamber.pipeline.freshness import default_week
 from echochamber.pipeline.snapshot import community_window, newest_final_week, snapshot_of
 from echochamber.report.data import ReportData
 from echochamber.store import (
@@ -99,6 +100,14 @@ def build(
     return build_message(data, settings.report.email.sender, list(recipients))
 
 
+def _weekly(engine: Engine, settings: Settings, now: datetime) -> Window:
+    closed = closed_week(now, settings)
+    week, _why = default_week(engine, settings, "all", now)
+    if week.start != closed.start:
+        log.warning("no data in %s; the weekly report covers %s", closed.label, week.label)
+    return week
+
+
 def send_weekly_report(
     settings: Settings,
     ctx: JobContext,
@@ -107,7 +116,12 @@ def send_weekly_report(
     to: tuple[str, ...] | None = None,
     force: bool = False,
 ) -> Delivery:
-    """Mail the report of ``week`` (default: the last closed week) unless it was mailed."""
+    """Mail the report of ``week`` unless it was mailed.
+
+    Without ``week`` (the daemon's weekly job) it is the week every command defaults to, the
+    newest settled week with data; when the clock's last closed week has no data, that is
+    logged, and an older week already mailed is not mailed again.
+    """
     from echochamber.report.smtp import send_message
 
     email = settings.report.email
@@ -117,7 +131,9 @@ def send_weekly_report(
             "report.email.smtp_host and report.email.recipients must be set to send the report"
         )
     now = ctx.clock()
-    window = community_window(settings, week or closed_week(now, settings))
+    if week is None:
+        week = _weekly(ctx.engine, settings, now)
+    window = community_window(settings, week)
     key = ", ".join(sorted(recipients))
     with job_lock(ctx.engine, "email", window.label) as got:
         if not got:
