@@ -7,6 +7,7 @@ import json
 import os
 import zlib
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,55 @@ def test_default_workers_only_for_large_files(
     assert archive.default_workers(plain, block_bytes=200) == 1
     monkeypatch.setattr(archive.os, "cpu_count", lambda: 1)
     assert archive.default_workers(plain, block_bytes=200) == 0
+
+
+def test_reposts_without_a_time_are_dated_by_their_post(db_url: str, tmp_path: Path) -> None:
+    """A getRepostedBy list carries no times.  Imported alone, its boosts are dated by the
+    post's record key (a TID), not by the day of the import, so they open no week of their
+    own; a list whose post cannot be dated is refused by line, and the rest imported."""
+    from echochamber.collect.normalize_bluesky import tid_time
+    from echochamber.store import weeks_with_data
+
+    base = "atrrr_recorded_responses"
+    reposts = json.loads(
+        fixture_path(base, "app.bsky.feed.getRepostedBy_95deb.body.json").read_text()
+    )
+    written = tid_time(reposts["uri"])
+    assert written is not None and written.year == 2023
+    boosts = bluesky([reposts]).interactions
+    assert len(boosts) == 25 and {b.at for b in boosts} == {written}
+    # With the post in the same batch, even after the list, the post's createdAt dates them.
+    post = {
+        "uri": reposts["uri"],
+        "cid": "c",
+        "author": {"did": "did:plc:ntd53albt5ffa4rgervvgibd", "handle": "a.bsky.social"},
+        "record": {"text": "#rstats hello", "createdAt": "2023-10-02T09:00:00Z"},
+        "indexedAt": "2023-10-02T09:00:01Z",
+    }
+    dated = bluesky([reposts, post]).interactions
+    assert {b.at.isoformat() for b in dated} == {"2023-10-02T09:00:00+00:00"}
+    undatable = dict(reposts, uri=reposts["uri"].rsplit("/", 1)[0] + "/self")
+    sky = tmp_path / "reposts.jsonl"
+    sky.write_text(json.dumps(reposts) + "\n" + json.dumps(undatable) + "\n")
+    result = CliRunner().invoke(cli, ["--db", db_url, "import", "--format", "bluesky", str(sky)])
+    assert result.exit_code == 1
+    assert f"{sky}:2:" in result.stderr and "no time of their own" in result.stderr
+    engine = make_engine(db_url)
+    assert status(engine)["interactions"]["boost"] == 25
+    weeks = [w.label for w in weeks_with_data(engine, "all", "UTC")]
+    tied = [w.label for w in _tie_weeks(engine)]
+    assert tied == [f"{written.isocalendar().year}-W{written.isocalendar().week:02d}"]
+    assert weeks == []  # a boost opens no week: only a tagged post does
+    engine.dispose()
+
+
+def _tie_weeks(engine: Any) -> list[Any]:
+    from sqlalchemy import text
+
+    from echochamber.config.weeks import zone_week
+
+    with engine.connect() as conn:
+        times = [r[0] for r in conn.execute(text("SELECT DISTINCT week FROM edge_weeks"))]
+    return [
+        zone_week(datetime.fromisoformat(str(t)).replace(hour=12, tzinfo=UTC), "UTC") for t in times
+    ]

@@ -154,13 +154,9 @@ def enrich_post(
 ) -> None:
     """The thread, reposts, likes and quotes of one settling post, all pages."""
     thread = client.query("app.bsky.feed.getPostThread", uri=uri, depth=100)
-    sink(
-        Page(
-            normalize_records([thread], tracked=tracked),
-            json.dumps(thread).encode(),
-            "app.bsky.feed.getPostThread",
-        )
-    )
+    tree = normalize_records([thread], tracked=tracked)
+    sink(Page(tree, json.dumps(thread).encode(), "app.bsky.feed.getPostThread"))
+    posted_at = next((p.created_at for p in tree.posts if p.uri == uri), None)
     for nsid in (
         "app.bsky.feed.getRepostedBy",
         "app.bsky.feed.getLikes",
@@ -170,7 +166,8 @@ def enrich_post(
         for _ in range(20):
             body = client.query(nsid, uri=uri, limit=100, cursor=cursor)
             body.setdefault("uri", uri)
-            sink(Page(normalize_records([body], tracked=tracked), json.dumps(body).encode(), nsid))
+            batch = normalize_records([body], tracked=tracked, posted_at=posted_at)
+            sink(Page(batch, json.dumps(body).encode(), nsid))
             cursor = body.get("cursor")
             items = body.get("repostedBy") or body.get("likes") or body.get("posts") or []
             if not cursor or not items:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from echochamber.collect.accumulator import Accumulator
@@ -34,6 +34,28 @@ def did_of(uri: str | None) -> str | None:
 
 def _time(value: Any) -> datetime:
     return parse_time(value, "createdAt")
+
+
+_TID = "234567abcdefghijklmnopqrstuvwxyz"
+
+
+def tid_time(uri: str) -> datetime | None:
+    """When a post was written, from its record key: a TID is 53 bits of microseconds since
+    1970 and 10 bits of clock id in sortable base 32 (AT Protocol record keys); ``None`` when
+    the key is not a TID.
+
+    >>> tid_time("at://did:plc:abc/app.bsky.feed.post/3jzfcijpj2z2a").isoformat()
+    '2023-06-30T15:03:01.887007+00:00'
+    >>> tid_time("at://did:plc:abc/app.bsky.feed.post/self") is None
+    True
+    """
+    key = uri.rsplit("/", 1)[-1]
+    if len(key) != 13 or key[0] not in _TID[:16] or not set(key) <= set(_TID):
+        return None
+    value = 0
+    for c in key:
+        value = value * 32 + _TID.index(c)
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value >> 10)
 
 
 def _quoted_uri(embed: Any) -> str | None:
@@ -183,10 +205,18 @@ class _Out(Accumulator):
 
 
 def normalize_records(
-    records: Sequence[JSON], *, tracked: Iterable[str] = (), liked_at: datetime | None = None
+    records: Sequence[JSON], *, tracked: Iterable[str] = (), posted_at: datetime | None = None
 ) -> Batch:
-    """Any mix of post views, searchPosts/getQuotes/feed responses, threads, likes, reposts."""
+    """Any mix of post views, searchPosts/getQuotes/feed responses, threads, likes, reposts.
+
+    Likes and reposts are read after every post of the batch, so a list dated by its post
+    finds the post wherever it is in the batch.  A like or repost without a time of its own
+    is dated by its post: the post's ``createdAt`` when the batch has it, else the time in the
+    post's record key, else ``posted_at`` (the post's time, known from elsewhere); with none
+    of these it is refused (it must not fall into whatever week the import happens to run in).
+    """
     out = _Out(tracked)
+    lists = []
     for r in records:
         if "thread" in r:
             out.thread(r["thread"])
@@ -203,33 +233,41 @@ def normalize_records(
                         at = _time(reason.get("indexedAt") or p.created_at.isoformat())
                         out.tie("boost", by, p.author, p.uri, at, target_post=p.uri)
         elif "likes" in r or "repostedBy" in r:
-            uri = r.get("uri")
-            target = did_of(uri)
-            if not isinstance(uri, str) or not target:
-                raise ImportFormatError("likes/reposts list without the post 'uri'")
-            out.actor(None, target)
-            known = out.posts.get(uri)
-            fallback = known.created_at if known else (liked_at or datetime.now(UTC))
-            for like in r.get("likes") or ():
-                who = out.actor(like.get("actor"))
-                when = like.get("createdAt")
-                if who:
-                    out.tie(
-                        "favourite",
-                        who,
-                        target,
-                        uri,
-                        _time(when) if when else fallback,
-                        target_post=uri,
-                    )
-            for actor in r.get("repostedBy") or ():
-                who = out.actor(actor)
-                if who:
-                    out.tie("boost", who, target, uri, fallback, target_post=uri)
+            lists.append(r)
         elif "uri" in r and "record" in r:
             out.post(r)
         elif "post" in r and isinstance(r["post"], Mapping):
             out.post(r["post"])
         else:
             raise ImportFormatError("not a Bluesky post view, thread, feed or likes/reposts list")
+    for r in lists:
+        _likes_and_reposts(out, r, posted_at)
     return out.batch()
+
+
+def _likes_and_reposts(out: _Out, r: JSON, posted_at: datetime | None) -> None:
+    uri = r.get("uri")
+    target = did_of(uri)
+    if not isinstance(uri, str) or not target:
+        raise ImportFormatError("likes/reposts list without the post 'uri'")
+    out.actor(None, target)
+    known = out.posts.get(uri)
+    fallback = known.created_at if known else (tid_time(uri) or posted_at)
+    likes = r.get("likes") or ()
+    undated = any(not like.get("createdAt") for like in likes) or bool(r.get("repostedBy"))
+    if fallback is None and undated:
+        raise ImportFormatError(
+            f"likes/reposts of {uri}: no time of their own, and the post is neither in the "
+            "batch nor dated by its record key"
+        )
+    for like in likes:
+        who = out.actor(like.get("actor"))
+        when = like.get("createdAt")
+        if who:
+            at = _time(when) if when else fallback
+            if at is not None:
+                out.tie("favourite", who, target, uri, at, target_post=uri)
+    for actor in r.get("repostedBy") or ():
+        who = out.actor(actor)
+        if who and fallback is not None:
+            out.tie("boost", who, target, uri, fallback, target_post=uri)
