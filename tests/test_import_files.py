@@ -82,3 +82,37 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path, lines: list[bytes], db: s
     r, summary = imported(db, str(marked))
     assert r.returncode == 0, r.stderr
     assert summary["imported"] == len(lines) and summary["skipped"] == 0
+
+
+@pytest.mark.parametrize("packed", [False, True])
+@pytest.mark.parametrize("workers", [0, 1])
+def test_import_progress_is_a_share_of_the_file(
+    tmp_path: Path, lines: list[bytes], db: str, packed: bool, workers: int
+) -> None:
+    """The display is told the file's size on disk and advances, chunk by chunk, to exactly
+    that size (compressed bytes for a gzip file), so it can show a percentage."""
+    from echochamber.config import Settings
+    from echochamber.pipeline.context import JobContext
+    from echochamber.pipeline.imports import import_file
+    from echochamber.store.engine import make_engine
+
+    whole = b"\n".join(lines * 200) + b"\n"  # 9,600 lines: several chunks of 2,000 records
+    path = tmp_path / ("big.jsonl.gz" if packed else "big.jsonl")
+    path.write_bytes(gzip.compress(whole) if packed else whole)
+    seen: list[tuple[int, int | None]] = []
+
+    def progress(what: str, n: int, total: int | None = None) -> None:
+        if what.endswith(": read"):
+            seen.append((n, total))
+
+    engine = make_engine(db)
+    result = import_file(
+        Settings(), JobContext(engine=engine, progress=progress), str(path), workers=workers
+    )
+    engine.dispose()
+    assert result.imported == len(lines) * 200
+    size = path.stat().st_size
+    assert len(seen) >= 4 and {t for _, t in seen} == {size}
+    assert all(n >= 0 for n, _ in seen) and sum(n for n, _ in seen) == size
+    # The first chunk is not reported as the whole file.
+    assert seen[0][0] < size // 2

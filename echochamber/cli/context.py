@@ -69,26 +69,37 @@ class AppContext:
     def progress(self, description: str) -> Iterator[Any]:
         """A rich progress display on a terminal; a no-op callback when piped."""
         if not self.interactive:
-            yield lambda what, n: None
+            yield lambda what, n, total=None: None
             return
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            Progress,
+            SpinnerColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
-            TextColumn("{task.completed} items"),
+            TextColumn("{task.fields[amount]}"),
+            TaskProgressColumn(),
             TimeElapsedColumn(),
             console=self.console,
             transient=True,
         ) as bar:
             tasks: dict[str, Any] = {}
+            done: dict[str, int] = {}
 
-            def advance(what: str, n: int) -> None:
+            def advance(what: str, n: int, total: int | None = None) -> None:
+                """Counts, or a percentage once ``total`` is known (a file's size)."""
                 if what not in tasks:
-                    tasks[what] = bar.add_task(safe(what), total=None)
-                bar.advance(tasks[what], n)
+                    tasks[what] = bar.add_task(safe(what), total=total, amount="")
+                done[what] = done.get(what, 0) + n
+                amount = "" if total is not None else f"{done[what]:,} items"
+                bar.update(tasks[what], advance=n, total=total, amount=amount)
 
-            bar.add_task(description, total=None)
+            bar.add_task(description, total=None, amount="")
             yield advance
 
 

@@ -39,7 +39,8 @@ BLOCK_BYTES = 4_000_000
 class Chunk:
     """Records of one chunk: what they yield, their good lines (joined by newlines and
     zlib-compressed, as the store keeps raw payloads) and those lines' numbers, the bad ones,
-    and how far into the (decompressed) input the chunk ends."""
+    how far into the (decompressed) input the chunk ends, and about how far into the file on
+    disk (``file_pos``; compressed bytes for a gzip file), for a percentage of the file."""
 
     batch: Batch
     raw_zlib: bytes = b""
@@ -47,6 +48,7 @@ class Chunk:
     records: int = 0
     bytes_read: int = 0
     lines: list[int] = field(default_factory=list)
+    file_pos: int = 0
 
 
 def _open(path: str | Path) -> IO[bytes]:
@@ -151,17 +153,19 @@ def _array_lines(path: str | Path) -> bytes:
     return b"\n".join(orjson.dumps(item) for item in items) + b"\n"
 
 
-def _blocks(path: str | Path, block_bytes: int) -> Iterator[tuple[bytes, int]]:
-    """``(block, number of its first line)``: blocks of whole lines, about ``block_bytes``.
+def _blocks(path: str | Path, block_bytes: int) -> Iterator[tuple[bytes, int, int]]:
+    """``(block, number of its first line, bytes of the file read)``: blocks of whole lines,
+    about ``block_bytes``; the last item counts the file on disk (compressed, for gzip).
 
     A UTF-8 byte-order mark is dropped; a JSON array becomes one item a line.  A compressed
     file that ends early yields every whole line before the break, then raises an
     :class:`ImportFormatError` naming the line where it stopped.
     """
     if _is_array(path):
-        yield _array_lines(path), 1
+        yield _array_lines(path), 1, Path(path).stat().st_size
         return
     with _open(path) as fh:
+        raw = getattr(fh, "fileobj", fh)
         line_no = 1
         rest = b""
         first = True
@@ -190,7 +194,7 @@ def _blocks(path: str | Path, block_bytes: int) -> Iterator[tuple[bytes, int]]:
                 rest = data
                 continue
             block, rest = data[:cut], data[cut:]
-            yield block, line_no
+            yield block, line_no, raw.tell()
             line_no += block.count(b"\n")
         if broken is not None:
             raise ImportFormatError(
@@ -199,7 +203,7 @@ def _blocks(path: str | Path, block_bytes: int) -> Iterator[tuple[bytes, int]]:
                 line=line_no,
             )
         if rest:
-            yield rest, line_no
+            yield rest, line_no, raw.tell()
 
 
 def parse_block(
@@ -329,19 +333,21 @@ def iter_archive(
         workers = default_workers(path, block_bytes)
     read = 0
     if workers <= 0:
-        for block, first in _blocks(path, block_bytes):
-            for chunk in parse_block(block, first, fmt, tracked, server, chunk_records):
-                chunk.bytes_read += read
-                yield chunk
-            read += len(block)
+        pos = 0
+        for block, first, end in _blocks(path, block_bytes):
+            chunks = parse_block(block, first, fmt, tracked, server, chunk_records)
+            yield from _placed(chunks, read, len(block), (pos, end))
+            read, pos = read + len(block), end
         return
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    pending: deque[tuple[Future[list[Chunk]], int]] = deque()
+    pending: deque[tuple[Future[list[Chunk]], int, tuple[int, int]]] = deque()
     try:
         try:
-            for block, first in _blocks(path, block_bytes):
+            pos = 0
+            for block, first, end in _blocks(path, block_bytes):
                 job = pool.submit(parse_block, block, first, fmt, tracked, server, chunk_records)
-                pending.append((job, len(block)))
+                pending.append((job, len(block), (pos, end)))
+                pos = end
                 if len(pending) > workers:
                     read = yield from _finish(pending.popleft(), read, path)
         finally:  # the blocks read before a break are still parsed and stored
@@ -351,10 +357,20 @@ def iter_archive(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _placed(chunks: list[Chunk], read: int, size: int, span: tuple[int, int]) -> Iterator[Chunk]:
+    """Chunks of one block, their offsets made the file's: ``bytes_read`` from the start of
+    the input, ``file_pos`` interpolated within the block's ``span`` of the file on disk."""
+    start, end = span
+    for chunk in chunks:
+        chunk.file_pos = start + (end - start) * chunk.bytes_read // max(size, 1)
+        chunk.bytes_read += read
+        yield chunk
+
+
 def _finish(
-    job: tuple[Future[list[Chunk]], int], read: int, path: str | Path
+    job: tuple[Future[list[Chunk]], int, tuple[int, int]], read: int, path: str | Path
 ) -> Generator[Chunk, None, int]:
-    future, size = job
+    future, size, span = job
     try:
         chunks = future.result()
     except BrokenProcessPool as exc:
@@ -362,7 +378,5 @@ def _finish(
             f"{path}: a parsing worker process died ({exc}); chunks before it are stored, "
             "rerun the import (with --workers 0 to parse in-process)"
         ) from None
-    for chunk in chunks:
-        chunk.bytes_read += read
-        yield chunk
+    yield from _placed(chunks, read, size, span)
     return read + size

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from echochamber.store import Engine
 
 Clock = Callable[[], datetime]
-Progress = Callable[[str, int], None]
+# ``progress(what, n)`` advances ``what`` by ``n``; ``progress(what, n, total)`` also says how
+# much there is in all, so the display can show a percentage.
+Progress = Callable[..., None]
 
 
 def utcnow() -> datetime:
@@ -46,7 +48,12 @@ class JobContext:
     routes: Mapping[str, str] | None = None
     results: list[CollectResult] = field(default_factory=list)
 
-    def report(self, what: str, n: int) -> None:
-        """Advance the progress display of ``what`` by ``n`` (nothing when none is shown)."""
-        if self.progress is not None:
+    def report(self, what: str, n: int, total: int | None = None) -> None:
+        """Advance the progress display of ``what`` by ``n`` of ``total`` when it is known
+        (nothing when no display is shown)."""
+        if self.progress is None:
+            return
+        if total is None:
             self.progress(what, n)
+        else:
+            self.progress(what, n, total)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from echochamber.collect.archive import Chunk, detect_format, each_record, iter_archive
 from echochamber.collect.registry import ARCHIVE_FORMATS
@@ -58,7 +59,8 @@ def import_file(
     platform = ARCHIVE_FORMATS[detected]
     records = imported = new = seen = ties = 0
     errors: list[tuple[int, str]] = []
-    read = 0
+    at = 0
+    size = Path(path).stat().st_size
     stopped: str | None = None
     chunks = iter_archive(path, detected, tracked=settings.tags, server=server, workers=workers)
     try:
@@ -78,8 +80,8 @@ def import_file(
                 if on_error:
                     on_error(path, line, reason)
             ctx.report(f"{path}: records", chunk.records)
-            ctx.report(f"{path}: kB read", (chunk.bytes_read - read) // 1000)
-            read = chunk.bytes_read
+            ctx.report(f"{path}: read", chunk.file_pos - at, size)
+            at = chunk.file_pos
     except ImportFormatError as exc:  # the file broke off: what came before is stored
         stopped = str(exc)
     return ImportResult(path, detected, records, imported, new, seen, ties, tuple(errors), stopped)
