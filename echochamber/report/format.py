@@ -209,14 +209,18 @@ def fmt_change_words(key: str, v: Mapping[str, Any] | None) -> str:
     'no clear change from last week'
     >>> fmt_change_words("engaged_outside_share", {"change": 1.0, "clear": None})
     'up 1.0 pts from last week (no interval to judge it)'
+    >>> fmt_change_words("engaged_outside_share", {"change": 0.0, "clear": None})
+    'unchanged from last week'
     """
     if v is None or not isinstance(v.get("change"), int | float):
         return ""
     if v.get("clear") is False:
         return f"{NO_CLEAR_CHANGE} from last week"
     delta = float(v["change"])
+    if delta == 0:
+        return "unchanged from last week"
     size = fmt_delta(key, abs(delta)).lstrip("+")
-    words = f"{'up' if delta > 0 else 'down' if delta < 0 else 'unchanged,'} {size} from last week"
+    words = f"{'up' if delta > 0 else 'down'} {size} from last week"
     return words if v.get("clear") else f"{words} (no interval to judge it)"
 
 

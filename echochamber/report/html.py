@@ -81,9 +81,10 @@ def render_html(
     notes = report_notes(data)
     number = {f.key: f.number for f in notes}
 
-    def note(key: str) -> Markup:
-        n = number.get(key)
-        return Markup(f'<sup><a href="#note-{n}">{n}</a></sup>') if n else Markup("")
+    def note(*keys: str) -> Markup:
+        ns = [number[k] for k in keys if k in number]
+        links = ",".join(f'<a href="#note-{n}">{n}</a>' for n in ns)
+        return Markup(f"<sup>{links}</sup>") if ns else Markup("")
 
     trend = [
         {
