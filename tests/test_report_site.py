@@ -5,10 +5,9 @@ path.  Reading only: the site stores nothing."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,7 +19,6 @@ from echochamber.config import CoreSettings, MetricsSettings, ReportSettings, Se
 from echochamber.config.settings import SiteSettings
 from echochamber.errors import ConfigError, ReportError
 from echochamber.models import Window
-from echochamber.pipeline.context import JobContext
 from echochamber.pipeline.report import report_data
 from echochamber.pipeline.site import MARKER, build_site, metrics_doc, write_site
 from echochamber.pipeline.snapshot import compute
@@ -29,7 +27,9 @@ from tests.storebuild import MONDAY, Thread, handle
 
 SPOOF = "\u202egnp.exe"  # an RTL override: would render as "exe.png"
 NOW = MONDAY + timedelta(days=30)
-WEEKS = [Window(MONDAY - timedelta(days=7 * k), MONDAY - timedelta(days=7 * (k - 1))) for k in (2, 1, 0)]
+WEEKS = [
+    Window(MONDAY - timedelta(days=7 * k), MONDAY - timedelta(days=7 * (k - 1))) for k in (2, 1, 0)
+]
 
 
 class Links(HTMLParser):
@@ -122,7 +122,7 @@ def test_the_site_of_every_week(store: Engine, tmp_path: Path) -> None:
     assert all(f'href="weeks/{w}/index.html"' in index for w in done.weeks)
     w47 = pages["weeks/2026-W47/index.html"]
     assert 'href="../2026-W46/index.html"' in w47 and 'href="../../index.html"' in w47
-    assert "rel=\"next\"" not in w47 and 'rel="prev"' not in pages["weeks/2026-W45/index.html"]
+    assert 'rel="next"' not in w47 and 'rel="prev"' not in pages["weeks/2026-W45/index.html"]
     # footnotes link to the definitions page, at headings that exist there
     assert 'href="../../metrics.html#travel-the-headline"' in w47
     # no map given: no map slot
@@ -178,6 +178,15 @@ def test_report_site_command_reads_only(db_url: str, store: Engine, tmp_path: Pa
     assert doc["weeks"] == ["2026-W45", "2026-W46", "2026-W47"] and doc["files"] > 6
     assert snapshots(store) == before
     check_site(out)
+    # [report.site] dir from the environment (and config show prints it under its file name)
+    env = {"ECHOCHAMBER_REPORT_SITE_DIR": str(tmp_path / "from-env")}
+    shown = CliRunner(env=env).invoke(cli, ["--config", str(cfg), "config", "show", "--json"])
+    assert json.loads(shown.stdout)["report"]["site"] == {"dir": str(tmp_path / "from-env")}
+    by_env = CliRunner(env=env).invoke(
+        cli, ["--config", str(cfg), "--db", db_url, "report", "site"]
+    )
+    assert by_env.exit_code == 0 and (tmp_path / "from-env" / "index.html").is_file()
+    assert "3 weeks (2026-W45..2026-W47)" in by_env.stderr
     nowhere = CliRunner().invoke(cli, ["--config", str(cfg), "--db", db_url, "report", "site"])
     assert isinstance(nowhere.exception, ConfigError) and nowhere.exception.exit_code == 2
     assert "[report.site] dir" in str(nowhere.exception)

@@ -158,12 +158,14 @@ def headline_rows(data: ReportData) -> list[dict[str, str]]:
     rows = []
     for key, label in HEADLINE:
         interval = fmt_interval(key, _ci(data.current, key))
+        number = fmt_value(key, data.current.get(key))
         rows.append(
             {
                 "key": key,
                 "label": label,
-                "value": fmt_value(key, data.current.get(key))
-                + (f" ({interval})" if interval else ""),
+                "value": number + (f" ({interval})" if interval else ""),
+                "number": number,
+                "interval": interval,
                 "change": data.change_text(key),
             }
         )
@@ -174,6 +176,8 @@ def headline_rows(data: ReportData) -> list[dict[str, str]]:
             "key": "travel_profile",
             "label": "Outsiders reached by steps (1 / 2 / 3+)",
             "value": " / ".join(str(travel.get(k, 0)) for k in ("1", "2", "3+")),
+            "number": " / ".join(str(travel.get(k, 0)) for k in ("1", "2", "3+")),
+            "interval": "",
             "change": "",
         },
     )
