@@ -26,6 +26,7 @@ from echochamber.report.text import render_text
 from tests.storebuild import MONDAY, Thread, handle
 
 SPOOF = "\u202egnp.exe"  # an RTL override: would render as "exe.png"
+SCRIPT = '<script>alert("x")</script>'
 NOW = MONDAY + timedelta(days=30)
 WEEKS = [
     Window(MONDAY - timedelta(days=7 * k), MONDAY - timedelta(days=7 * (k - 1))) for k in (2, 1, 0)
@@ -64,6 +65,8 @@ def chain_week(engine: Engine, start: datetime, hostile: bool = False) -> None:
     two = t.post(2, 3, to=one)
     three = t.post(SPOOF if hostile else 3, 4, to=two)
     t.boost(4, 5, three)
+    if hostile:  # a new voice whose handle and name carry markup
+        t.post(SCRIPT, 5.5, to=three)
     for n in range(5, 25):  # a wide conversation: the tree is cut with "+N more"
         t.post(n, 6 + n / 10, to=root)
     t.store(engine)
@@ -129,6 +132,7 @@ def test_the_site_of_every_week(store: Engine, tmp_path: Path) -> None:
     assert 'data-key="map"' not in w47 and "map.html" not in w47
     # hostile handles: the RTL override is gone, the text escaped
     assert "\u202e" not in w47 and "ugnp.exe" in w47
+    assert "<script" not in w47 and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in w47
     # rerun: replaced as a whole, the marker kept, no temporary folders left beside it
     build_site(store, settings(), out, NOW, weeks=1)
     assert sorted(p.name for p in (out / "weeks").iterdir()) == ["2026-W47"]
@@ -218,16 +222,18 @@ def test_the_farthest_conversation_as_a_tree(store: Engine) -> None:
     data = report_data(store, settings(), WEEKS[2], NOW, stored_only=True)
     [conv, *_] = data.conversations
     # 0 (core) <- 1 replies <- 2 replies <- the spoofing handle replies <- 4 boosts it
-    assert (conv.farthest, conv.posts, conv.boosts) == (4, 24, 1)
-    assert conv.outsiders == 24 - 1 + 1
+    assert (conv.farthest, conv.posts, conv.boosts) == (4, 25, 1)
+    assert conv.outsiders == 25 - 1 + 1  # the posts' authors but the core's, and the booster
     node, chain = conv.root, []
     while node.children:
         chain.append((node.kind, node.depth, node.core, node.distance))
         node = node.children[0] if node.children[0].children else node.children[-1]
     chain.append((node.kind, node.depth, node.core, node.distance))
     assert chain[0] == ("root", 0, True, 0)
-    assert ("boost", 4, False, 4) in chain
-    assert conv.root.count() == 15 and conv.root.more == 24 + 1 - 15
+    assert chain[-1][1:] == (4, False, 4)  # drawn down to the farthest account
+    # 15 drawn: the path to the booster (5), then 10 of the 20 other replies to the root; the
+    # other 10 and the reply under the spoofing handle's post are counted, not drawn
+    assert conv.root.count() == 15 and conv.root.more == 10
     text = render_text(data)
-    assert "boost at depth 4: u4@graph.example (outsider, 4 steps)" in text
-    assert "+10 more" in text and "\u202e" not in text
+    assert "at depth 4: " in text and "(outsider, 4 steps)" in text
+    assert "+10 more" in text and "+1 more" in text and "\u202e" not in text

@@ -129,7 +129,16 @@ def site(ctx: click.Context, output: str | None, weeks: int | None, as_json: boo
     where = output or a.settings.report.site.dir
     if not where:
         raise ConfigError("report site: give -o DIR or set [report.site] dir")
-    done = build_site(a.engine(), a.settings, Path(where), utcnow(), weeks=weeks, doc=metrics_doc())
+    with a.progress("site") as progress:
+        done = build_site(
+            a.engine(),
+            a.settings,
+            Path(where),
+            utcnow(),
+            weeks=weeks,
+            doc=metrics_doc(),
+            progress=progress,
+        )
     if done is None:
         raise click.ClickException(f"{where}: another echochamber is writing this site now")
     span = f"{done.weeks[0]}..{done.weeks[-1]}" if done.weeks else "no weeks with a snapshot yet"

@@ -71,6 +71,7 @@ def render_site(
     map_html: MapHtml | None = None,
     map_png: MapImage | None = None,
     doc: Path | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> tuple[dict[str, bytes], tuple[str, ...]]:
     """The site's files (relative path -> bytes) and its weeks; ``weeks`` keeps the newest N.
 
@@ -128,6 +129,8 @@ def render_site(
         )
         files[f"{here}/index.html"] = html.encode()
         pages.append(SiteWeek(data, f"{here}/index.html"))
+        if progress is not None:
+            progress("weeks written", 1)
     chart = None
     history = [(p.data.week_label, p.data.current) for p in pages[-26:]]
     if len(history) > 1:
@@ -188,13 +191,22 @@ def build_site(
     map_html: MapHtml | None = None,
     map_png: MapImage | None = None,
     doc: Path | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> SiteResult | None:
-    """Render and write the site to ``out``; ``None`` when another process is writing it."""
+    """Render and write the site to ``out``; ``None`` when another process is writing it.
+    ``progress(what, n)`` is told of each week written."""
     with job_lock(engine, "site", str(out.expanduser().absolute())) as got:
         if not got:
             return None
         files, labels = render_site(
-            engine, settings, now, weeks=weeks, map_html=map_html, map_png=map_png, doc=doc
+            engine,
+            settings,
+            now,
+            weeks=weeks,
+            map_html=map_html,
+            map_png=map_png,
+            doc=doc,
+            progress=progress,
         )
         write_site(files, out)
     log.info("site %s: %d weeks, %d files", out, len(labels), len(files))
