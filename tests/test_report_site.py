@@ -133,7 +133,9 @@ def test_the_site_of_every_week(store: Engine, tmp_path: Path) -> None:
     # hostile handles: the RTL override is gone, the text escaped
     assert "\u202e" not in w47 and "ugnp.exe" in w47
     assert "<script" not in w47 and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in w47
-    # rerun: replaced as a whole, the marker kept, no temporary folders left beside it
+    # rerun: replaced as a whole, the marker kept, no temporary folders left beside it (nor
+    # the half-written one of a run killed midway)
+    (tmp_path / ".site.new-killed" / "weeks").mkdir(parents=True)
     build_site(store, settings(), out, NOW, weeks=1)
     assert sorted(p.name for p in (out / "weeks").iterdir()) == ["2026-W47"]
     assert (out / MARKER).is_file()

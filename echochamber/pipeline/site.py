@@ -146,7 +146,9 @@ def render_site(
 
 def write_site(files: Mapping[str, bytes], out: Path) -> None:
     """Write ``files`` as the folder ``out``, all or nothing: into a new folder beside it,
-    then swapped in.  A folder that is not empty and holds no :data:`MARKER` is refused."""
+    then swapped in.  A folder that is not empty and holds no :data:`MARKER` is refused.
+    The caller holds the site's lock, so half-written folders beside ``out`` (a run killed
+    midway) are removed first."""
     out = out.expanduser().absolute()
     parent = out.parent
     if not parent.is_dir():
@@ -159,6 +161,8 @@ def write_site(files: Mapping[str, bytes], out: Path) -> None:
                 f"{out}: not empty and not an echochamber site ({MARKER} missing); "
                 "give a new or empty folder"
             )
+    for stale in [*parent.glob(f".{out.name}.new-*"), *parent.glob(f".{out.name}.old-*")]:
+        shutil.rmtree(stale, ignore_errors=True)  # left by a run that was killed midway
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=parent))
     except OSError as exc:
