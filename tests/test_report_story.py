@@ -140,7 +140,7 @@ def test_the_map_image_sits_below_the_first_line() -> None:
 
 def test_farthest_conversations_by_hand() -> None:
     # core c; x replies to c, y replies to x, w replies to c; z boosts y's reply.
-    # Another conversation (root d, outsider) reaches only v at distance 1.
+    # Another conversation (root d, an outsider) holds v, at distance 5 through other chains.
     rows = [
         ("r", None, "c", "root"),
         ("a", "r", "x", "reply"),
@@ -149,11 +149,11 @@ def test_farthest_conversations_by_hand() -> None:
         ("s", None, "d", "root"),
         ("t", "s", "v", "reply"),
     ]
-    dist = {"c": 0, "x": 1, "y": 2, "w": 1, "z": 3, "v": 1, "d": 2}
+    dist = {"c": 0, "x": 1, "y": 2, "w": 1, "z": 3, "v": 5, "d": 2}
     views = farthest_conversations(
         build_trees(rows), [("b", "z")], dist, {"c"}, {"x": "x@s"}, top=5, max_nodes=3
     )
-    assert [v.uri for v in views] == ["r", "s"]  # farthest 3 before farthest 2
+    assert [v.uri for v in views] == ["r", "s"]  # the core's conversation first, though 3 < 5
     first = views[0]
     # posts r, a, b, e + the boost: 3 nodes kept along the path to z (r -> a -> b), so b's
     # boost and the quote e are left out: r.more = 1 (e), b.more = 1 (the boost)
@@ -164,5 +164,6 @@ def test_farthest_conversations_by_hand() -> None:
     assert (a.handle, a.kind, a.depth, a.distance, a.core) == ("x@s", "reply", 1, 1, False)
     b = a.children[0]
     assert (b.depth, b.distance, b.more, b.children) == (2, 2, 1, ())
-    # the other conversation: rooted by an outsider at distance 2, v at 1
-    assert (views[1].farthest, views[1].outsiders) == (2, 2)
+    assert (views[1].farthest, views[1].outsiders) == (5, 2)
+    only = farthest_conversations(build_trees(rows[4:]), [], dist, {"c"}, {}, top=5)
+    assert [v.uri for v in only] == ["s"]  # without a core conversation, the others show

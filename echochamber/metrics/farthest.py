@@ -29,7 +29,8 @@ def farthest_conversations(
     """The ``top`` conversations whose accounts were farthest from the core, each as a tree of
     at most ``max_nodes`` posts and boosts.
 
-    A conversation ranks by the largest travel distance among its accounts (post authors and
+    The core's conversations (rooted in a core member's post) come first; within each group a
+    conversation ranks by the largest travel distance among its accounts (post authors and
     boosters), then by its outsiders, then by its posts, then by its root URI; conversations
     that reached no outsider (no account at distance 1 or more) are left out.  ``boosts`` are
     ``(post, booster)`` pairs.  A tree keeps the path from the root to its farthest account,
@@ -66,10 +67,13 @@ def farthest_conversations(
         if not far or max(far) < 1:
             continue
         outsiders = sum(a not in C for a in accounts)
-        ranked.append((-max(far), -outsiders, -len(t.author), str(t.root), t, len(boosters)))
-    ranked.sort(key=lambda r: r[:4])
+        outside_root = t.author[t.root] not in C
+        ranked.append(
+            (outside_root, -max(far), -outsiders, -len(t.author), str(t.root), t, len(boosters))
+        )
+    ranked.sort(key=lambda r: r[:5])
     out = []
-    for neg_far, neg_out, neg_posts, _, t, n_boosts in ranked[:top]:
+    for _, neg_far, neg_out, neg_posts, _, t, n_boosts in ranked[:top]:
         root = _draw(t, by_post, distance, C, handle_of, max_nodes)
         out.append(ConversationView(str(t.root), root, -neg_posts, n_boosts, -neg_out, -neg_far))
     return out
