@@ -121,7 +121,7 @@ def site(ctx: click.Context, output: str | None, weeks: int | None, as_json: boo
     """Write a static site of every week with a snapshot (reads only stored snapshots)."""
     from pathlib import Path
 
-    from echochamber.errors import ConfigError
+    from echochamber.errors import ConfigError, ReportError
     from echochamber.pipeline.context import utcnow
     from echochamber.pipeline.site import build_site, metrics_doc
 
@@ -140,7 +140,7 @@ def site(ctx: click.Context, output: str | None, weeks: int | None, as_json: boo
             progress=progress,
         )
     if done is None:
-        raise click.ClickException(f"{where}: another echochamber is writing this site now")
+        raise ReportError(f"{where}: another echochamber is writing this site now; try again")
     span = f"{done.weeks[0]}..{done.weeks[-1]}" if done.weeks else "no weeks with a snapshot yet"
     if as_json:
         emit_json({"dir": str(done.dir), "weeks": list(done.weeks), "files": done.files})
