@@ -29,6 +29,7 @@ from echochamber.errors import EchoChamberError
 from echochamber.pipeline.collection import collect, revisit
 from echochamber.pipeline.context import JobContext
 from echochamber.pipeline.report import send_weekly_report
+from echochamber.pipeline.site import site_job
 from echochamber.pipeline.snapshot import snapshot_recent
 from echochamber.store import (
     Engine,
@@ -69,6 +70,7 @@ class Daemon:
             "enrich": lambda ctx: revisit(self.settings, ctx),
             "snapshot": lambda ctx: snapshot_recent(self.settings, ctx),
             "email": lambda ctx: send_weekly_report(self.settings, ctx),
+            "site": lambda ctx: site_job(self.settings, ctx),  # after each snapshot job
         }
 
     # ---------------------------------------------------------------- scheduling
@@ -140,6 +142,8 @@ class Daemon:
             time.monotonic() - started,
             extra={"job": name, "duration": round(time.monotonic() - started, 3)},
         )
+        if name == "snapshot" and self.settings.report.site.dir:
+            self.run_job("site")  # the site shows the new snapshots; its failure is its own
 
     def _failed(self, name: str, message: str, started: float) -> None:
         n = self.failures[name] = self.failures.get(name, 0) + 1

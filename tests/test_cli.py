@@ -132,6 +132,9 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     assert handles and all(h.endswith("@hcsm.demo") for h in handles if h), sorted(handles)[:5]
     share = out["metrics"]["outside_share"]
     assert f"{100 * share:.1f}%" in html
+    # and the site of every week it measured, one page per week
+    site = Path(out["site"])
+    assert site.name == "index.html" and len(list(site.parent.glob("weeks/*/index.html"))) == 12
 
 
 def test_a_read_only_store_is_one_line_and_loses_nothing(tmp_path: Path) -> None:

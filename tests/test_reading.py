@@ -88,6 +88,8 @@ def test_a_week_without_data_is_not_found(db_url: str, engine: Engine, tmp_path:
         ["graph", "path", handle(0), handle(1), *week],
         ["graph", "export", *week, "--format", "csv", "-o", str(tmp_path / "g.csv")],
         ["report", "preview", *week, "-o", str(tmp_path / "r.html")],
+        ["report", "send", "--dry-run", *week, "--to", "a@b.c"],
+        ["report", "send", "--dry-run", *week, "--to", "a@b.c", "--json"],
     ]
     for args in commands:
         result = invoke(db_url, cfg, *args)

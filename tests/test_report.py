@@ -19,7 +19,7 @@ from echochamber.config import (
     Settings,
 )
 from echochamber.errors import ReportError
-from echochamber.models import Window
+from echochamber.models import BridgeView, ConversationView, TreeNode, VoiceView, Window
 from echochamber.pipeline.context import JobContext
 from echochamber.pipeline.report import send_weekly_report
 from echochamber.report.data import ReportData
@@ -57,10 +57,17 @@ def data(**kw: Any) -> ReportData:
         "week_label": "2026-W47",
         "history": history,
         "conversations": [
-            {"uri": "https://x.example/1", "author": HOSTILE, "size": 9, "outsiders": 4}
+            ConversationView(
+                "https://x.example/1",
+                TreeNode(HOSTILE, "root", 0, True, 0, (TreeNode("o@x", "reply", 1, False, 1),)),
+                9,
+                0,
+                4,
+                1,
+            )
         ],
-        "bridges": [{"handle": HOSTILE, "is_core": False, "reached": 3}],
-        "new_voices": [{"handle": "new@x.example", "display_name": HOSTILE, "posts": 1}],
+        "bridges": [BridgeView(HOSTILE, False, 3, 1)],
+        "new_voices": [VoiceView("new@x.example", HOSTILE, 1, 1)],
     }
     base.update(kw)
     return ReportData(**base)
@@ -68,19 +75,21 @@ def data(**kw: Any) -> ReportData:
 
 def test_subject_has_the_headline() -> None:
     # W47: 0.65, interval [0.63, 0.67]; the change from W46 (0.60) is clear (see data()).
-    want = "#hcsm week 47: 65% of the core's audience from outside (95% CI 63-67%), +5.0 pts"
+    want = "#hcsm week 47: 65% (63-67%) of those engaging with the core were outsiders, +5.0 pts"
     assert subject(data()) == want
     first = data(history=[("2026-W47", week_metrics(7, 0.38))])
-    assert (
-        subject(first) == "#hcsm week 47: 38% of the core's audience from outside (95% CI 36-40%)"
+    assert subject(first) == (
+        "#hcsm week 47: 38% (36-40%) of those engaging with the core were outsiders"
     )
     # 0.60 -> 0.62 with se 0.01: 2 ± 2.8 points holds 0
     close = data(history=[("2026-W46", week_metrics(6, 0.60)), ("2026-W47", week_metrics(7, 0.62))])
-    assert subject(close).endswith("(95% CI 60-64%), no clear change")
+    assert subject(close).endswith(
+        "(60-64%) of those engaging with the core were outsiders, no clear change"
+    )
     text = render_text(close)
     assert text.splitlines()[0] == (
-        "#hcsm — week 2026-W47: 62.0% of the accounts that engaged with the core were "
-        "outsiders (95% CI 60.0–64.0%), no clear change."
+        "#hcsm — week 2026-W47: This week 62% (60–64%) of the people who engaged with the "
+        "core were outside it; no clear change from last week. [1,2,3]"
     )
     # E-I moved by 0.02 with se 0.001 a week: a clear change, shown as a number
     assert "+0.020" in text
@@ -88,7 +97,7 @@ def test_subject_has_the_headline() -> None:
     measured = {"replies": 0.9, "boosts": 1.0, "favourites": 0.5}
     done = data(history=[("2026-W47", week_metrics(7, 0.6) | {"completeness": measured})])
     assert render_text(done).splitlines()[1] == (
-        "Fetched of what home servers count: replies 90%, boosts 100%, favourites 50%."
+        "Fetched of what home servers count: replies 90%, boosts 100%, favourites 50%. [3]"
     )
     assert "replies 90%" in render_html(done)
 
@@ -217,7 +226,15 @@ def test_weekly_report_job_mails_once_and_retries(
     # 2's post, not the core's), so 1 of 3 engaged accounts is an outsider.
     assert m["engaged_outside_share"] == pytest.approx(1 / 3)
     share = f"{100 * m['engaged_outside_share']:.1f}%"
-    assert text.splitlines()[0].startswith(f"#hcsm — week 2026-W46: {share} of the accounts")
+    # the first line answers in words: the share, its interval, how far the conversations
+    # reached: 2 at one step; 3 answered a post 2 wrote before 2 was reached, which is no
+    # time-respecting step: 1 outsider, none farther
+    assert re.fullmatch(
+        r"#hcsm — week 2026-W46: This week 33% \(\d+–\d+%\) of the people who engaged with "
+        r"the core were outside it; conversations reached 1 outsider, none of them two or more "
+        r"steps away\. \[1,2,3\]",
+        text.splitlines()[0],
+    )
     assert share in html
     # W47: 2 and 4 engaged with the core (2 -> 0, 4 -> 1), 5 acted on 4: 2 of 4 are outsiders
     assert latest.metrics["engaged_outside_share"] == pytest.approx(2 / 4)
@@ -225,7 +242,7 @@ def test_weekly_report_job_mails_once_and_retries(
     assert (
         str(msg["Subject"])
         .strip()
-        .startswith("#hcsm week 46: 33% of the core's audience from outside")
+        .startswith("#hcsm week 46: 33% (0-100%) of those engaging with the core were outsiders")
     )
     assert json.dumps(m)  # the stored snapshot is what was mailed
     assert datetime.now(UTC)

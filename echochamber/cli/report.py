@@ -62,12 +62,18 @@ def send(
     as_json: bool,
 ) -> None:
     """Mail the weekly report now (once per week and recipient list)."""
+    from echochamber.config.weeks import in_zone
     from echochamber.pipeline.context import JobContext, utcnow
+    from echochamber.pipeline.freshness import require_data
     from echochamber.pipeline.report import build, send_weekly_report
 
     a = app(ctx)
     now = utcnow()
-    window = parse_week(week) if week else default_window(a.engine(), a.settings)
+    if week:  # a week without data is one line and exit 3, before anything is computed
+        window = in_zone(parse_week(week), a.settings.core.timezone)
+        require_data(a.engine(), a.settings, window, "all")
+    else:
+        window = default_window(a.engine(), a.settings)
     if dry_run:
         recipients = tuple(to or a.settings.report.email.recipients) or ("nobody@localhost",)
         msg = build(a.engine(), a.settings, window, now, recipients)  # stores nothing
@@ -99,3 +105,44 @@ def send(
         )
     else:
         out(f"{d.week}: {d.status} ({', '.join(d.recipients)})")
+
+
+@report.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    help="The site's folder (default: [report.site] dir); replaced as a whole.",
+)
+@click.option("--weeks", type=click.IntRange(min=1), help="Only the newest N weeks.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.pass_context
+def site(ctx: click.Context, output: str | None, weeks: int | None, as_json: bool) -> None:
+    """Write a static site of every week with a snapshot (reads only stored snapshots)."""
+    from pathlib import Path
+
+    from echochamber.errors import ConfigError, ReportError
+    from echochamber.pipeline.context import utcnow
+    from echochamber.pipeline.site import build_site, metrics_doc
+
+    a = app(ctx)
+    where = output or a.settings.report.site.dir
+    if not where:
+        raise ConfigError("report site: give -o DIR or set [report.site] dir")
+    with a.progress("site") as progress:
+        done = build_site(
+            a.engine(),
+            a.settings,
+            Path(where),
+            utcnow(),
+            weeks=weeks,
+            doc=metrics_doc(),
+            progress=progress,
+        )
+    if done is None:
+        raise ReportError(f"{where}: another echochamber is writing this site now; try again")
+    span = f"{done.weeks[0]}..{done.weeks[-1]}" if done.weeks else "no weeks with a snapshot yet"
+    if as_json:
+        emit_json({"dir": str(done.dir), "weeks": list(done.weeks), "files": done.files})
+    else:
+        click.echo(f"wrote {done.dir / 'index.html'}: {len(done.weeks)} weeks ({span})", err=True)

@@ -135,6 +135,7 @@ def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) 
         "store": res.db_url,
         "report_html": str(res.report_html),
         "report_eml": str(res.report_eml),
+        "site": str(res.site) if res.site else None,
         "subject": res.subject,
         "seconds": round(elapsed, 1),
         "collected": [r.as_dict() for r in res.collected],
@@ -153,5 +154,7 @@ def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) 
     out("")
     out(f"Subject: {res.subject}")
     out(f"Report: {res.report_html} (and {res.report_eml.name}); store: {res.db_url}")
+    if res.site:
+        out(f"Site: {res.site} (every week; echochamber report site -o DIR rebuilds it)")
     out(f"Try: echochamber --db {res.db_url} metrics history")
     out(f"Done in {elapsed:.0f} s.")

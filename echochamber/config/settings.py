@@ -175,9 +175,15 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    dir: str = ""  # the static site's folder; set: the daemon rebuilds it after each snapshot
+
+
+@dataclass(frozen=True)
 class ReportSettings:
     title: str = ""
     email: EmailSettings = field(default_factory=EmailSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Act:
     at: datetime  # when the act happened (reply/quote/boost: the acting post's time)
     thread: Hashable | None = None  # the conversation (root post) of the act, for the bootstrap
     counted: bool = True  # adds weight to the graph (False: a mention of the addressee)
+    post: Hashable | None = None  # the post the act hangs on (a boost: the post boosted)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -96,7 +96,7 @@ def assemble_week(
         if i in dropped or a == b:
             continue
         thread = root_of[t.anchor]
-        acts.append(Act(a, t.kind, b, t.target_at, t.at, thread, not t.via_reply))
+        acts.append(Act(a, t.kind, b, t.target_at, t.at, thread, not t.via_reply, t.anchor))
         edges[(a, b, t.kind)] += 1
         via[(a, b, t.kind)] += int(t.via_reply and t.kind == "mention")
     G = build_graph(

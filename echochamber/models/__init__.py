@@ -36,6 +36,10 @@ _WHERE = {
     "WeekPost": "echochamber.models.measurement",
     "WeekRows": "echochamber.models.measurement",
     "WeekTie": "echochamber.models.measurement",
+    "BridgeView": "echochamber.models.reporting",
+    "ConversationView": "echochamber.models.reporting",
+    "TreeNode": "echochamber.models.reporting",
+    "VoiceView": "echochamber.models.reporting",
     "KINDS": "echochamber.models.records",
     "PLATFORMS": "echochamber.models.records",
     "SCOPES": "echochamber.models.records",
@@ -59,8 +63,10 @@ __all__ = [
     "SCOPES",
     "Account",
     "Batch",
+    "BridgeView",
     "CollectResult",
     "Completeness",
+    "ConversationView",
     "Cursor",
     "Interaction",
     "InteractionKind",
@@ -76,6 +82,8 @@ __all__ = [
     "Snapshot",
     "StoredPage",
     "Stream",
+    "TreeNode",
+    "VoiceView",
     "WatchedPost",
     "WeekDetails",
     "WeekPost",
@@ -121,6 +129,7 @@ if TYPE_CHECKING:
         Scope,
         Window,
     )
+    from echochamber.models.reporting import BridgeView, ConversationView, TreeNode, VoiceView
 
 
 __getattr__, __dir__ = lazy_names(__name__, _WHERE, globals())

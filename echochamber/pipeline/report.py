@@ -12,11 +12,12 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from echochamber.config import Settings
-from echochamber.errors import ConfigError, ReportError
+from echochamber.errors import ConfigError, NotFound, ReportError
 from echochamber.models import Window
 from echochamber.pipeline.context import JobContext
 from echochamber.pipeline.freshness import default_week
 from echochamber.pipeline.snapshot import community_window, newest_final_week, snapshot_of
+from echochamber.pipeline.story import week_story
 from echochamber.report.data import ReportData
 from echochamber.store import (
     Engine,
@@ -48,35 +49,58 @@ def closed_week(now: datetime, settings: Settings | None = None) -> Window:
 
 
 def report_data(
-    engine: Engine, settings: Settings, window: Window, now: datetime, *, save: bool = False
+    engine: Engine,
+    settings: Settings,
+    window: Window,
+    now: datetime,
+    *,
+    save: bool = False,
+    stored_only: bool = False,
 ) -> ReportData:
     """The report's data from stored snapshots (computing the missing ones of the 12 weeks),
     with the newer week still settling beside it, labelled provisional.  What is computed is
-    stored only when ``save`` (a real send); a preview or a dry run stores nothing."""
+    stored only when ``save`` (a real send); a preview or a dry run stores nothing.
+
+    ``stored_only`` (the static site): only stored snapshots, none computed; the week's own
+    must exist (:class:`NotFound` otherwise) and no provisional week is shown beside it.
+    """
     window = community_window(settings, window)
-    snap = snapshot_of(engine, settings, window, "all", now, save=save)
-    rows = [snap]
-    for back in range(1, 12):
-        rows.append(snapshot_of(engine, settings, window.previous(back), "all", now, save=save))
+    policy = settings.core.policy
+    if stored_only:
+        found = load_snapshot(engine, window, "all", policy)
+        if found is None:
+            raise NotFound(f"no snapshot of {window.label}; run: echochamber metrics compute")
+        snap = found
+        rows = [snap]
+        for back in range(1, 12):
+            older = load_snapshot(engine, window.previous(back), "all", policy)
+            if older is not None:
+                rows.append(older)
+    else:
+        snap = snapshot_of(engine, settings, window, "all", now, save=save)
+        rows = [snap]
+        for back in range(1, 12):
+            rows.append(snapshot_of(engine, settings, window.previous(back), "all", now, save=save))
     rows.sort(key=lambda s: s.window.start)
     provisional = None
     newer = window.previous(-1)  # the week after it
-    if newer.start <= now:
+    if newer.start <= now and not stored_only:
         later = snapshot_of(engine, settings, newer, "all", now, save=save)
         if not later.final:
             provisional = (later.window.label, later.metrics)
     by_scope = {}
     for scope in ("mastodon", "twitter", "bluesky"):
-        other = load_snapshot(engine, window, scope, settings.core.policy)
+        other = load_snapshot(engine, window, scope, policy)
         if other is not None:
             by_scope[scope] = other.metrics
+    story = week_story(engine, settings, snap)
     return ReportData(
         tag_label=settings.title,
         week_label=window.label,
         history=[(s.window.label, s.metrics) for s in rows],
-        conversations=snap.details.conversations,
-        bridges=snap.details.bridges,
-        new_voices=snap.details.new_voices,
+        conversations=story.conversations,
+        bridges=story.bridges,
+        new_voices=story.new_voices,
         by_scope=by_scope if len(by_scope) > 1 else None,
         provisional=provisional,
         settling=not snap.final,
@@ -91,13 +115,15 @@ def build(
     recipients: tuple[str, ...],
     *,
     save: bool = False,
+    map_png: bytes | None = None,
 ) -> EmailMessage:
     """The weekly report of ``window`` as a message to ``recipients`` (``save``: store the
-    snapshots computed for it; only a real send does)."""
+    snapshots computed for it; only a real send does; ``map_png``: the week's map, drawn
+    below the first line)."""
     from echochamber.report.email import build_message
 
     data = report_data(engine, settings, window, now, save=save)
-    return build_message(data, settings.report.email.sender, list(recipients))
+    return build_message(data, settings.report.email.sender, list(recipients), map_png=map_png)
 
 
 def _weekly(engine: Engine, settings: Settings, now: datetime) -> Window:

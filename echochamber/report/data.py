@@ -1,4 +1,9 @@
-"""What a weekly report shows: the snapshot history and the week's details, as plain data."""
+"""What a weekly report shows: the snapshot history and the week's details, as plain data.
+
+The first line answers the seed question in words (:func:`headline_sentence`); numbers and
+labels come from :mod:`echochamber.report.format`, the footnotes from
+:mod:`echochamber.report.notes`.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from echochamber.models.reporting import BridgeView, ConversationView, VoiceView
 from echochamber.report.format import (
     HEADLINE,
     change,
+    fmt_change_words,
+    fmt_count,
     fmt_delta,
     fmt_interval,
+    fmt_percent,
+    fmt_range,
     fmt_value,
     fmt_verdict,
     verdict,
 )
+from echochamber.report.notes import Footnote, footnotes
 
 HEADLINE_KEY = "engaged_outside_share"
 
@@ -27,9 +38,9 @@ class ReportData:
     tag_label: str
     week_label: str
     history: Sequence[tuple[str, Mapping[str, Any]]]
-    conversations: Sequence[Mapping[str, Any]] = ()
-    bridges: Sequence[Mapping[str, Any]] = ()
-    new_voices: Sequence[Mapping[str, Any]] = ()
+    conversations: Sequence[ConversationView] = ()
+    bridges: Sequence[BridgeView] = ()
+    new_voices: Sequence[VoiceView] = ()
     by_scope: Mapping[str, Mapping[str, Any]] | None = None
     provisional: tuple[str, Mapping[str, Any]] | None = None
     settling: bool = False  # the week reported is itself still provisional (asked for by name)
@@ -67,45 +78,61 @@ class ReportData:
         return fmt_delta(key, self.delta(key))
 
 
+def _ci(m: Mapping[str, Any], key: str) -> Any:
+    ci = m.get("ci")
+    return ci.get(key) if isinstance(ci, Mapping) else None
+
+
 def headline_sentence(data: ReportData, *, short: bool = False) -> str:
-    """The report's first line (and, ``short``, the email subject's): the headline share
-    with its interval and the week-over-week verdict.
+    """The report's first line, the seed question answered in words (and, ``short``, the
+    email subject's ASCII form): the headline share with its interval, how many outsiders the
+    conversations reached and how many of them two or more steps away, and the week-over-week
+    verdict.
 
     Examples
     --------
-    >>> a = {"engaged_outside_share": 0.70, "ci_se": {"engaged_outside_share": 0.02},
-    ...      "ci": {"engaged_outside_share": [0.66, 0.74]}}
+    >>> a = {"engaged_outside_share": 0.41, "ci_se": {"engaged_outside_share": 0.03},
+    ...      "ci": {"engaged_outside_share": [0.36, 0.46]}, "outsiders_reached": 212,
+    ...      "travel_profile": {"1": 174, "2": 30, "3+": 8}}
     >>> d = ReportData("#hcsm", "2026-W47", [("2026-W46", a), ("2026-W47", a)])
-    >>> headline_sentence(d, short=True)
-    "70% of the core's audience from outside (95% CI 66-74%), no clear change"
-    >>> for part in headline_sentence(d).split(" ("):
+    >>> for part in headline_sentence(d).split("; "):
     ...     print(part)
-    70.0% of the accounts that engaged with the core were outsiders
-    95% CI 66.0–74.0%), no clear change
+    This week 41% (36–46%) of the people who engaged with the core were outside it
+    conversations reached 212 outsiders, 38 of them two or more steps away
+    no clear change from last week
+    >>> headline_sentence(d, short=True)
+    '41% (36-46%) of those engaging with the core were outsiders, no clear change'
     """
     m = data.current
     share = m.get(HEADLINE_KEY)
-    if not isinstance(share, int | float):
-        return "nobody engaged with the core's posts"
-    ci = m.get("ci", {}).get(HEADLINE_KEY) if isinstance(m.get("ci"), dict) else None
     if short:
-        value = f"{100 * share:.0f}%"
-        interval = (
-            f" (95% CI {100 * ci[0]:.0f}-{100 * ci[1]:.0f}%)"  # ASCII: headers stay unencoded
-            if isinstance(ci, list) and None not in ci
-            else ""
+        if not isinstance(share, int | float):
+            return "nobody engaged with the core's posts"
+        ci = fmt_range(_ci(m, HEADLINE_KEY), ascii_only=True)
+        text = f"{fmt_percent(share)}{f' ({ci})' if ci else ''} of those engaging with the core"
+        word = fmt_verdict(HEADLINE_KEY, data.verdict(HEADLINE_KEY))
+        return f"{text} were outsiders{f', {word}' if word else ''}"
+    if not isinstance(share, int | float):
+        return "This week nobody engaged with the core's posts"
+    ci = fmt_range(_ci(m, HEADLINE_KEY))
+    parts = [
+        f"This week {fmt_percent(share)}{f' ({ci})' if ci else ''} of the people who engaged "
+        "with the core were outside it"
+    ]
+    reached = m.get("outsiders_reached")
+    if isinstance(reached, int):
+        profile = m.get("travel_profile") or {}
+        farther = sum(int(profile.get(k) or 0) for k in ("2", "3+"))
+        noun = "outsider" if reached == 1 else "outsiders"
+        many = fmt_count(farther) if farther else "none"
+        parts.append(
+            f"conversations reached {fmt_count(reached)} {noun}, "
+            f"{many} of them two or more steps away"
         )
-    else:
-        value = fmt_value(HEADLINE_KEY, share)
-        interval = f" ({fmt_interval(HEADLINE_KEY, ci)})" if fmt_interval(HEADLINE_KEY, ci) else ""
-    what = (
-        "of the core's audience from outside"
-        if short
-        else "of the accounts that engaged with the core were outsiders"
-    )
-    text = f"{value} {what}{interval}"
-    word = fmt_verdict(HEADLINE_KEY, data.verdict(HEADLINE_KEY))
-    return f"{text}, {word}" if word else text
+    word = fmt_change_words(HEADLINE_KEY, data.verdict(HEADLINE_KEY))
+    if word:
+        parts.append(word)
+    return "; ".join(parts)
 
 
 def completeness_line(value: Any) -> str:
@@ -119,7 +146,7 @@ def completeness_line(value: Any) -> str:
     if not isinstance(value, Mapping):
         return ""
     parts = [
-        f"{k} {100 * float(value[k]):.0f}%"
+        f"{k} {fmt_percent(value[k])}"
         for k in ("replies", "boosts", "favourites")
         if isinstance(value.get(k), int | float)
     ]
@@ -129,15 +156,16 @@ def completeness_line(value: Any) -> str:
 def headline_rows(data: ReportData) -> list[dict[str, str]]:
     """The headline table: label, value (with its 95% interval) and change of each key."""
     rows = []
-    ci = data.current.get("ci") if isinstance(data.current.get("ci"), dict) else {}
     for key, label in HEADLINE:
-        interval = fmt_interval(key, (ci or {}).get(key))
+        interval = fmt_interval(key, _ci(data.current, key))
+        number = fmt_value(key, data.current.get(key))
         rows.append(
             {
                 "key": key,
                 "label": label,
-                "value": fmt_value(key, data.current.get(key))
-                + (f" ({interval})" if interval else ""),
+                "value": number + (f" ({interval})" if interval else ""),
+                "number": number,
+                "interval": interval,
                 "change": data.change_text(key),
             }
         )
@@ -148,7 +176,45 @@ def headline_rows(data: ReportData) -> list[dict[str, str]]:
             "key": "travel_profile",
             "label": "Outsiders reached by steps (1 / 2 / 3+)",
             "value": " / ".join(str(travel.get(k, 0)) for k in ("1", "2", "3+")),
+            "number": " / ".join(str(travel.get(k, 0)) for k in ("1", "2", "3+")),
+            "interval": "",
             "change": "",
         },
     )
     return rows
+
+
+def headline_keys(data: ReportData) -> list[str]:
+    """The footnote keys of the numbers :func:`headline_sentence` shows, in its order."""
+    m = data.current
+    if not isinstance(m.get(HEADLINE_KEY), int | float):
+        return [HEADLINE_KEY]
+    keys = [HEADLINE_KEY]
+    if fmt_range(_ci(m, HEADLINE_KEY)):
+        keys.append("ci")
+    if isinstance(m.get("outsiders_reached"), int):
+        keys.append("outsiders_reached")
+    if fmt_change_words(HEADLINE_KEY, data.verdict(HEADLINE_KEY)):
+        keys.append("change")
+    return keys
+
+
+def report_notes(data: ReportData) -> list[Footnote]:
+    """The footnotes of the report, in the order its numbers appear: the first line's, the
+    table's, then the trend, the conversations, the bridges and the new voices."""
+    keys = [*headline_keys(data), "ci"]
+    if completeness_line(data.current.get("completeness")):
+        keys.append("completeness")
+    if data.settling or data.provisional is not None:
+        keys.append("provisional")
+    rows = headline_rows(data)
+    keys += [r["key"] for r in rows]
+    keys.append("trend")
+    for key, present in (
+        ("conversations", data.conversations),
+        ("bridges", data.bridges),
+        ("new_voices", data.new_voices),
+    ):
+        if present:
+            keys.append(key)
+    return footnotes(keys, {r["key"]: r["label"] for r in rows})

@@ -20,17 +20,21 @@ def subject(data: ReportData) -> str:
     ...                    "ci": {"engaged_outside_share": [x - 2 * se, x + 2 * se]}}
     >>> subject(ReportData("#hcsm", "2026-W47", [("2026-W46", m(0.60, 0.02)),
     ...                                          ("2026-W47", m(0.72, 0.02))]))
-    "#hcsm week 47: 72% of the core's audience from outside (95% CI 68-76%), +12.0 pts"
+    '#hcsm week 47: 72% (68-76%) of those engaging with the core were outsiders, +12.0 pts'
     >>> subject(ReportData("#hcsm", "2026-W47", [("2026-W46", m(0.70, 0.03)),
     ...                                          ("2026-W47", m(0.72, 0.03))]))
-    "#hcsm week 47: 72% of the core's audience from outside (95% CI 66-78%), no clear change"
+    '#hcsm week 47: 72% (66-78%) of those engaging with the core were outsiders, no clear change'
     """
     week = data.week_label.split("W")[-1].lstrip("0") or data.week_label
-    return f"{data.tag_label} week {week}: {headline_sentence(data, short=True)}"
+    label = " (provisional)" if data.settling else ""
+    return f"{data.tag_label} week {week}{label}: {headline_sentence(data, short=True)}"
 
 
-def build_message(data: ReportData, sender: str, recipients: list[str]) -> EmailMessage:
-    """multipart/alternative (text, HTML) with the chart as an inline related PNG."""
+def build_message(
+    data: ReportData, sender: str, recipients: list[str], *, map_png: bytes | None = None
+) -> EmailMessage:
+    """multipart/alternative (text, HTML) with the chart, and the week's map when given
+    (``map_png``, drawn right below the first line), as inline related PNGs."""
     msg = EmailMessage()
     msg["Subject"] = subject(data)
     msg["From"] = sender
@@ -40,10 +44,20 @@ def build_message(data: ReportData, sender: str, recipients: list[str]) -> Email
     msg["Message-ID"] = make_msgid("echochamber", domain=domain)
     msg.set_content(render_text(data))
     cid = make_msgid("trend", domain=domain)
+    map_cid = make_msgid("map", domain=domain)
     chart = trend_chart_png(data.history) if data.history else None
-    msg.add_alternative(render_html(data, chart_cid=cid[1:-1] if chart else None), subtype="html")
+    html = render_html(
+        data,
+        chart_cid=cid[1:-1] if chart else None,
+        map_cid=map_cid[1:-1] if map_png else None,
+    )
+    msg.add_alternative(html, subtype="html")
+    html_part: Any = msg.get_payload()[1]  # type: ignore[index]
+    if map_png:
+        html_part.add_related(
+            map_png, maintype="image", subtype="png", cid=map_cid, filename="map.png"
+        )
     if chart:
-        html_part: Any = msg.get_payload()[1]  # type: ignore[index]
         html_part.add_related(chart, maintype="image", subtype="png", cid=cid, filename="trend.png")
     return msg
 

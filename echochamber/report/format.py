@@ -164,3 +164,147 @@ def fmt_verdict(key: str, v: Mapping[str, Any] | None) -> str:
         return NO_CLEAR_CHANGE
     text = fmt_delta(key, v.get("change"))
     return text if v.get("clear") else f"{text} (no interval)" if text else ""
+
+
+# ---------------------------------------------------------------- the report's words
+
+
+def fmt_percent(value: Any) -> str:
+    """A share as a whole percentage, for sentences: ``41%`` (``–`` when unknown).
+
+    >>> fmt_percent(0.4149), fmt_percent(None)
+    ('41%', '–')
+    """
+    return f"{100 * float(value):.0f}%" if isinstance(value, int | float) else "–"
+
+
+def fmt_range(interval: Any, *, ascii_only: bool = False) -> str:
+    """A share's 95% interval as whole percentages, for sentences (blank when there is none).
+
+    >>> fmt_range([0.36, 0.4649]), fmt_range([0.36, 0.46], ascii_only=True), fmt_range(None)
+    ('36–46%', '36-46%', '')
+    """
+    if not isinstance(interval, list | tuple) or len(interval) != 2 or None in interval:
+        return ""
+    dash = "-" if ascii_only else "–"
+    return f"{100 * float(interval[0]):.0f}{dash}{100 * float(interval[1]):.0f}%"
+
+
+def fmt_count(value: Any) -> str:
+    """A count with thousands separators (``–`` when unknown).
+
+    >>> fmt_count(1212), fmt_count(None)
+    ('1,212', '–')
+    """
+    return f"{int(value):,}" if isinstance(value, int | float) else "–"
+
+
+def fmt_change_words(key: str, v: Mapping[str, Any] | None) -> str:
+    """The week-over-week verdict as words: "no clear change from last week", "up 6.2 pts
+    from last week"; blank without a previous week.
+
+    >>> fmt_change_words("engaged_outside_share", {"change": -6.2, "clear": True})
+    'down 6.2 pts from last week'
+    >>> fmt_change_words("engaged_outside_share", {"change": 1.0, "clear": False})
+    'no clear change from last week'
+    >>> fmt_change_words("engaged_outside_share", {"change": 1.0, "clear": None})
+    'up 1.0 pts from last week (no interval to judge it)'
+    >>> fmt_change_words("engaged_outside_share", {"change": 0.0, "clear": None})
+    'unchanged from last week'
+    """
+    if v is None or not isinstance(v.get("change"), int | float):
+        return ""
+    if v.get("clear") is False:
+        return f"{NO_CLEAR_CHANGE} from last week"
+    delta = float(v["change"])
+    if delta == 0:
+        return "unchanged from last week"
+    size = fmt_delta(key, abs(delta)).lstrip("+")
+    words = f"{'up' if delta > 0 else 'down'} {size} from last week"
+    return words if v.get("clear") else f"{words} (no interval to judge it)"
+
+
+PROVISIONAL = "provisional: still settling"
+"""The label of a week whose conversations are still settling, wherever it appears."""
+
+KIND_WORDS = {"root": "post", "reply": "reply", "quote": "quote", "boost": "boost"}
+
+
+def fmt_distance(core: bool, distance: int | None) -> str:
+    """Where an account stands: ``core``, ``outsider, 2 steps`` or ``outsider, not reached``.
+
+    >>> fmt_distance(True, 0), fmt_distance(False, 1), fmt_distance(False, None)
+    ('core', 'outsider, 1 step', 'outsider, not reached')
+    """
+    if core:
+        return "core"
+    if distance is None:
+        return "outsider, not reached"
+    return f"outsider, {distance} step{'' if distance == 1 else 's'}"
+
+
+def fmt_more(n: int) -> str:
+    """``+3 more`` for what a tree or list leaves out (blank for none).
+
+    >>> fmt_more(3), fmt_more(0)
+    ('+3 more', '')
+    """
+    return f"+{n:,} more" if n > 0 else ""
+
+
+UNKNOWN_ACCOUNT = "(unknown account)"
+
+
+def fmt_step(kind: str, depth: int) -> str:
+    """How a post hangs in its conversation: ``post`` for the root, ``reply at depth 2``.
+
+    >>> fmt_step("root", 0), fmt_step("boost", 3)
+    ('post', 'boost at depth 3')
+    """
+    word = KIND_WORDS.get(kind, kind)
+    return word if depth == 0 else f"{word} at depth {depth}"
+
+
+def fmt_reached(score: Any) -> str:
+    """A bridge's score: the outsiders reached through an account (ties share the credit).
+
+    >>> fmt_reached(3.0), fmt_reached(2.5), fmt_reached(1)
+    ('reached 3 outsiders', 'reached 2.5 outsiders', 'reached 1 outsider')
+    """
+    x = float(score) if isinstance(score, int | float) else 0.0
+    n = f"{x:,.0f}" if x.is_integer() else f"{x:,.1f}"
+    return f"reached {n} outsider{'' if x == 1 else 's'}"
+
+
+def fmt_conversation(posts: int, boosts: int, outsiders: int, farthest: int | None) -> str:
+    """What a conversation of the report held, in words.
+
+    >>> fmt_conversation(9, 2, 4, 3)
+    '9 posts, 2 boosts, 4 outsiders; farthest 3 steps from the core'
+    """
+    parts = [f"{posts:,} post{'' if posts == 1 else 's'}"]
+    if boosts:
+        parts.append(f"{boosts:,} boost{'' if boosts == 1 else 's'}")
+    parts.append(f"{outsiders:,} outsider{'' if outsiders == 1 else 's'}")
+    far = (
+        f"; farthest {farthest} step{'' if farthest == 1 else 's'} from the core"
+        if farthest
+        else ""
+    )
+    return ", ".join(parts) + far
+
+
+VOICES_SHOWN = 15
+"""New voices listed by name; the rest are counted ("+N more")."""
+
+
+def fmt_name(text: str | None, limit: int = 60) -> str:
+    """A handle or name as every report shows it (before HTML escaping): one clean line
+    through :func:`echochamber.text.display_name`; an account without one says so.
+
+    >>> fmt_name("evil\\u202egnp.exe"), fmt_name(None)
+    ('evilgnp.exe', '(unknown account)')
+    """
+    from echochamber.text import display_name
+
+    return display_name(text, limit) if text else UNKNOWN_ACCOUNT

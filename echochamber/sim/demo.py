@@ -50,6 +50,7 @@ class DemoResult:
     metrics: dict[str, Any]
     subject: str
     text: str
+    site: Path | None = None  # the static site of every week (``report site``)
 
 
 def _server(params: SimParams) -> Any:
@@ -213,6 +214,9 @@ def run_demo(
     html, eml = out_dir / "report.html", out_dir / "report.eml"
     write_preview(msg, html)
     write_preview(msg, eml)
+    from echochamber.pipeline.site import build_site, metrics_doc
+
+    site = build_site(engine, settings, out_dir / "site", now, doc=metrics_doc())
     snap = load_snapshot(engine, current, "all", "top-active")
     text_part = msg.get_body(("plain",))
     engine.dispose()
@@ -226,4 +230,5 @@ def run_demo(
         snap.metrics if snap else {},
         str(msg["Subject"]),
         text_part.get_content() if text_part else "",
+        site.dir / "index.html" if site else None,
     )
