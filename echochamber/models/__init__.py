@@ -28,6 +28,9 @@ _WHERE = {
     "StoredPage": "echochamber.models.collection",
     "Stream": "echochamber.models.collection",
     "WatchedPost": "echochamber.models.collection",
+    "MapEdge": "echochamber.models.maps",
+    "MapNode": "echochamber.models.maps",
+    "WeekMap": "echochamber.models.maps",
     "KIND_COUNTS": "echochamber.models.measurement",
     "Completeness": "echochamber.models.measurement",
     "RosterMember": "echochamber.models.measurement",
@@ -64,6 +67,8 @@ __all__ = [
     "Cursor",
     "Interaction",
     "InteractionKind",
+    "MapEdge",
+    "MapNode",
     "Node",
     "Page",
     "PageSink",
@@ -78,6 +83,7 @@ __all__ = [
     "Stream",
     "WatchedPost",
     "WeekDetails",
+    "WeekMap",
     "WeekPost",
     "WeekRows",
     "WeekTie",
@@ -96,6 +102,7 @@ if TYPE_CHECKING:
         Stream,
         WatchedPost,
     )
+    from echochamber.models.maps import MapEdge, MapNode, WeekMap
     from echochamber.models.measurement import (
         KIND_COUNTS,
         Completeness,

@@ -1,0 +1,238 @@
+/* echochamber: the interactive map of a week (sigma.js on graphology; see interactive_map.py).
+ * Reads the data from <script type="application/json" id="map-data">, builds the graph with the
+ * positions computed in Python (no layout runs here), and wires search, hover and filters.
+ * Text from the data reaches the page only through textContent (never innerHTML). */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("map-data").textContent);
+  var N = data.nodes;
+  var E = data.edges;
+  var RINGS = data.rings;
+  var graph = new window.graphology.Graph({ multi: true, type: "directed" });
+  var state = { kinds: {}, hideFar: false, hideUnreached: false, focus: null, near: null };
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  function rgba(hex, alpha) {
+    var n = parseInt(hex.slice(1), 16);
+    return "rgba(" + ((n >> 16) & 255) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + alpha + ")";
+  }
+
+  function ringOf(i) {
+    if (N.core[i]) return 0;
+    var d = N.distance[i];
+    return d === null ? 4 : Math.min(Math.max(d, 1), 3);
+  }
+
+  for (var i = 0; i < N.handle.length; i++) {
+    var ring = ringOf(i);
+    graph.addNode(String(i), {
+      x: N.x[i],
+      y: N.y[i],
+      size: Math.min(1.5 + Math.sqrt(Math.max(N.activity[i], 0)), 9),
+      color: data.ringColours[ring],
+      label: N.handle[i],
+      ring: ring,
+      forceLabel: !!N.bridge[i],
+    });
+  }
+  var alpha = E.source.length > 5000 ? 0.25 : 0.5;
+  var edgeColour = {};
+  data.kinds.forEach(function (k) {
+    state.kinds[k] = true;
+    edgeColour[k] = rgba(data.kindColours[k] || "#999999", alpha);
+  });
+  for (var j = 0; j < E.source.length; j++) {
+    var kind = data.kinds[E.kind[j]];
+    graph.addEdge(String(E.source[j]), String(E.target[j]), {
+      kind: kind,
+      color: edgeColour[kind],
+      size: Math.min(0.5 + 0.5 * E.weight[j], 3),
+    });
+  }
+
+  function shown(attrs) {
+    return !((state.hideFar && attrs.ring === 3) || (state.hideUnreached && attrs.ring === 4));
+  }
+
+  var container = document.getElementById("map");
+  var renderer = new window.sigma.Sigma(graph, container, {
+    labelRenderedSizeThreshold: 7,
+    labelDensity: 0.08,
+    zIndex: true,
+    hideEdgesOnMove: E.source.length > 20000,
+    nodeReducer: function (node, attrs) {
+      var res = Object.assign({}, attrs);
+      if (!shown(attrs)) {
+        res.hidden = true;
+        return res;
+      }
+      if (state.focus !== null) {
+        if (node === state.focus) {
+          res.highlighted = true;
+          res.forceLabel = true;
+          res.zIndex = 2;
+        } else if (!state.near.has(node)) {
+          res.color = "#dddddd";
+          res.forceLabel = false;
+          res.label = "";
+          res.zIndex = 0;
+        } else {
+          res.zIndex = 1;
+        }
+      }
+      return res;
+    },
+    edgeReducer: function (edge, attrs) {
+      var res = Object.assign({}, attrs);
+      if (!state.kinds[attrs.kind]) res.hidden = true;
+      else if (state.focus !== null && !graph.hasExtremity(edge, state.focus)) {
+        res.color = "rgba(200,200,200,0.15)";
+      }
+      return res;
+    },
+  });
+  var camera = renderer.getCamera();
+
+  // the header: title, summary and the ring legend
+  document.getElementById("title").textContent =
+    data.title + " " + data.week + (data.provisional ? " (provisional)" : "");
+  document.getElementById("summary").textContent =
+    N.handle.length + " accounts, " + E.source.length + " ties; rings: steps from the core";
+  var legend = document.getElementById("legend");
+  RINGS.forEach(function (name, k) {
+    var item = el("span", undefined, "key");
+    var dot = el("span", undefined, "dot");
+    dot.style.background = data.ringColours[k];
+    item.appendChild(dot);
+    item.appendChild(document.createTextNode(name));
+    legend.appendChild(item);
+  });
+
+  // interaction kinds: one checkbox each, coloured as its ties
+  var kinds = document.getElementById("kinds");
+  data.kinds.forEach(function (k) {
+    var label = el("label");
+    var box = el("input");
+    box.type = "checkbox";
+    box.checked = true;
+    box.value = k;
+    box.addEventListener("change", function () {
+      state.kinds[k] = box.checked;
+      renderer.refresh();
+    });
+    var swatch = el("span", undefined, "line");
+    swatch.style.background = data.kindColours[k] || "#999999";
+    label.appendChild(box);
+    label.appendChild(swatch);
+    label.appendChild(document.createTextNode(k));
+    kinds.appendChild(label);
+  });
+  document.getElementById("far").addEventListener("change", function (e) {
+    state.hideFar = e.target.checked;
+    renderer.refresh();
+  });
+  document.getElementById("unreached").addEventListener("change", function (e) {
+    state.hideUnreached = e.target.checked;
+    renderer.refresh();
+  });
+
+  // hover: handle, core or outsider, travel distance, ties
+  var tip = document.getElementById("tip");
+  function describe(node) {
+    var i = Number(node);
+    var d = N.distance[i];
+    return [
+      N.handle[i],
+      N.core[i] ? "core" : "outsider",
+      N.core[i] ? "in the core" : d === null ? "not reached" : "travel distance " + d,
+      N.ties[i] + (N.ties[i] === 1 ? " tie" : " ties") + ", activity " + N.activity[i],
+    ];
+  }
+  renderer.on("enterNode", function (e) {
+    tip.replaceChildren();
+    describe(e.node).forEach(function (line, k) {
+      tip.appendChild(el("div", line, k === 0 ? "handle" : undefined));
+    });
+    var p = renderer.framedGraphToViewport(renderer.getNodeDisplayData(e.node));
+    tip.style.left = Math.round(p.x + 12) + "px";
+    tip.style.top = Math.round(p.y + 12) + "px";
+    tip.hidden = false;
+  });
+  renderer.on("leaveNode", function () {
+    tip.hidden = true;
+  });
+
+  // search: exact handle first, then one that starts with, then one that contains the text
+  var lower = N.handle.map(function (h) {
+    return h.toLowerCase();
+  });
+  function find(text) {
+    var q = String(text || "").trim().toLowerCase().replace(/^@/, "");
+    if (!q) return -1;
+    var at = lower.indexOf(q);
+    for (var k = 0; at < 0 && k < lower.length; k++) if (lower[k].indexOf(q) === 0) at = k;
+    for (var m = 0; at < 0 && m < lower.length; m++) if (lower[m].indexOf(q) >= 0) at = m;
+    return at;
+  }
+  var found = document.getElementById("found");
+  function focus(text) {
+    var at = find(text);
+    if (at < 0) {
+      state.focus = null;
+      found.textContent = text ? "no account matches" : "";
+      renderer.refresh();
+      return null;
+    }
+    var key = String(at);
+    state.focus = key;
+    state.near = new Set(graph.neighbors(key));
+    found.textContent = describe(key).join(" · ");
+    renderer.refresh();
+    var p = renderer.getNodeDisplayData(key);
+    camera.animate({ x: p.x, y: p.y, ratio: 0.2 }, { duration: 300 });
+    return N.handle[at];
+  }
+  document.getElementById("search-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    focus(document.getElementById("search").value);
+  });
+  document.getElementById("reset").addEventListener("click", function () {
+    document.getElementById("search").value = "";
+    focus("");
+    camera.animate({ x: 0.5, y: 0.5, ratio: 1, angle: 0 }, { duration: 300 });
+  });
+
+  // for tests and benchmarks: what the page rendered
+  window.echochamberMap = {
+    nodeCount: graph.order,
+    edgeCount: graph.size,
+    renderer: renderer,
+    find: focus,
+    locate: function (text) {
+      var at = find(text);
+      if (at < 0) return null;
+      var p = renderer.framedGraphToViewport(renderer.getNodeDisplayData(String(at)));
+      return { x: p.x, y: p.y };
+    },
+    visibleNodes: function () {
+      return graph.filterNodes(function (n, attrs) {
+        return shown(attrs);
+      }).length;
+    },
+    nodesInView: function () {
+      var w = container.clientWidth;
+      var h = container.clientHeight;
+      return graph.filterNodes(function (n, attrs) {
+        if (!shown(attrs)) return false;
+        var p = renderer.graphToViewport({ x: attrs.x, y: attrs.y });
+        return p.x >= 0 && p.y >= 0 && p.x <= w && p.y <= h;
+      }).length;
+    },
+  };
+})();
