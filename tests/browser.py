@@ -20,8 +20,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import skip_or_fail
-
 CHROMIUM_ENV = "ECHOCHAMBER_TEST_CHROMIUM"
 ARGS = [
     "--headless=new",
@@ -67,6 +65,8 @@ class PageWatch:
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """One headless Chromium for the session (skips, or fails under CI, without one)."""
+    from tests.conftest import skip_or_fail
+
     exe = chromium_path()
     if exe is None:
         skip_or_fail(

@@ -258,6 +258,8 @@ def test_the_map_in_chromium(
     assert page.evaluate("echochamberMap.visibleNodes()") == participants - 2
     page.uncheck("#far")
     in_view = page.evaluate("echochamberMap.nodesInView()")
+    assert in_view == participants  # the whole week fits the first view
+    browser_page.screenshot("map-week.png")
     page.fill("#search", handle(3))
     page.click("#search-form button[type=submit]")
     page.wait_for_timeout(700)  # the camera's animation
@@ -268,7 +270,7 @@ def test_the_map_in_chromium(
     page.hover("#map", position={"x": spot["x"], "y": spot["y"]})
     page.wait_for_timeout(200)
     assert page.is_visible("#tip") and handle(3) in page.text_content("#tip")
-    shot = browser_page.screenshot("map-week.png")
+    shot = browser_page.screenshot("map-week-search.png")
     assert shot.stat().st_size > 10_000 and shot.parent == ARTIFACTS
     assert browser_page.errors == []
     assert browser_page.requests == []

@@ -18,9 +18,13 @@
     return e;
   }
 
-  function rgba(hex, alpha) {
+  // a colour mixed with white: opaque, so WebGL blending cannot shift its hue
+  function faded(hex, share) {
     var n = parseInt(hex.slice(1), 16);
-    return "rgba(" + ((n >> 16) & 255) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + alpha + ")";
+    var mix = function (c) {
+      return Math.round(c * share + 255 * (1 - share));
+    };
+    return "rgb(" + mix((n >> 16) & 255) + "," + mix((n >> 8) & 255) + "," + mix(n & 255) + ")";
   }
 
   function ringOf(i) {
@@ -29,23 +33,25 @@
     return d === null ? 4 : Math.min(Math.max(d, 1), 3);
   }
 
+  // a crowded map draws smaller discs: clearer rings, and less to fill per frame
+  var scale = Math.max(0.4, Math.min(1, Math.sqrt(3000 / Math.max(N.handle.length, 1))));
   for (var i = 0; i < N.handle.length; i++) {
     var ring = ringOf(i);
     graph.addNode(String(i), {
       x: N.x[i],
       y: N.y[i],
-      size: Math.min(1.5 + Math.sqrt(Math.max(N.activity[i], 0)), 9),
+      size: scale * Math.min(1.5 + Math.sqrt(Math.max(N.activity[i], 0)), 9),
       color: data.ringColours[ring],
       label: N.handle[i],
       ring: ring,
       forceLabel: !!N.bridge[i],
     });
   }
-  var alpha = E.source.length > 5000 ? 0.25 : 0.5;
+  var alpha = E.source.length > 5000 ? 0.35 : 0.6;
   var edgeColour = {};
   data.kinds.forEach(function (k) {
     state.kinds[k] = true;
-    edgeColour[k] = rgba(data.kindColours[k] || "#999999", alpha);
+    edgeColour[k] = faded(data.kindColours[k] || "#999999", alpha);
   });
   for (var j = 0; j < E.source.length; j++) {
     var kind = data.kinds[E.kind[j]];
@@ -66,6 +72,11 @@
     labelDensity: 0.08,
     zIndex: true,
     hideEdgesOnMove: E.source.length > 20000,
+    // one vertex per node and two per tie, no instancing: smooth on weak and software GPUs
+    defaultNodeType: "point",
+    defaultEdgeType: "line",
+    nodeProgramClasses: { point: window.sigma.NodePointProgram },
+    edgeProgramClasses: { line: window.sigma.EdgeLineProgram },
     nodeReducer: function (node, attrs) {
       var res = Object.assign({}, attrs);
       if (!shown(attrs)) {
@@ -92,7 +103,7 @@
       var res = Object.assign({}, attrs);
       if (!state.kinds[attrs.kind]) res.hidden = true;
       else if (state.focus !== null && !graph.hasExtremity(edge, state.focus)) {
-        res.color = "rgba(200,200,200,0.15)";
+        res.color = "#eeeeee";
       }
       return res;
     },
