@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +19,8 @@ import numpy.typing as npt
 RINGS: tuple[str, ...] = ("core", "1 step", "2 steps", "3+ steps", "not reached")
 UNREACHED = len(RINGS) - 1
 BAND = 0.35  # half the width of a ring's band, in units of the ring step
-MIN_GAP = 0.02  # the angular arc (in radius units) between neighbours on one row of a ring
+MIN_GAP = 0.02  # the arc (in radius units) between neighbours on one row of a crowded ring
+ARC = 0.3  # the arc between neighbours on a sparse ring
 
 Floats = npt.NDArray[np.float64]
 
@@ -66,11 +68,12 @@ def ring_layout(
     Returns
     -------
     x, y : float arrays.  A core node lies within radius 1; a node of ring k >= 1 within
-    ``k + 1 ± BAND``.  Ring k's nodes are sorted by the circular mean angle ``atan2(Σ sin θ_v,
-    Σ cos θ_v)`` of their neighbours v on inner rings (a node without one takes a seeded
-    random angle), spread evenly over the ring, and the whole ring is turned by the circular
-    mean of (wanted - given) angles, so a lone node lands exactly at its wanted angle.  A
-    crowded ring is split into rows of at most ``2 pi r / MIN_GAP`` nodes, interleaved.
+    ``k + 1 ± BAND``.  A node of ring k wants the circular mean angle ``atan2(Σ sin θ_v,
+    Σ cos θ_v)`` of its neighbours v on inner rings (else of its same-ring neighbours' wanted
+    angles, else a seeded random angle).  Sorted by that angle, nodes keep it when they are at
+    least ``ARC / r`` apart and are pushed apart as little as possible when not; a ring too
+    full for that is spread evenly, turned to the wanted angles.  A crowded ring is split
+    into rows of at most ``2 pi r / MIN_GAP`` nodes, interleaved.
 
     Examples
     --------
@@ -107,25 +110,60 @@ def ring_layout(
         members = np.flatnonzero(ring == k)
         if not len(members):
             continue
-        inner = (ring[a_end] == k) & (ring[b_end] < k)
-        node, nbr = a_end[inner], b_end[inner]
-        cs = np.bincount(node, weights=np.cos(angle[nbr]), minlength=n)[members]
-        sn = np.bincount(node, weights=np.sin(angle[nbr]), minlength=n)[members]
-        has = np.bincount(node, minlength=n)[members] > 0
-        want = np.where(has, np.arctan2(sn, cs), random_angle[members]) % (2 * math.pi)
-        order = np.lexsort((tiebreak[members], group[members], want))
         m = len(members)
-        base = 2 * math.pi * (np.arange(m) + 0.5) / m
-        d = want[order] - base
-        turn = math.atan2(float(np.sin(d).sum()), float(np.cos(d).sum()))
-        placed = members[order]
-        angle[placed] = base + turn
         r = ring_radius(k)
+        want = _wanted(k, members, ring, angle, a_end, b_end, random_angle[members])
+        order = np.lexsort((tiebreak[members], group[members], want))
+        placed = members[order]
         rows = max(1, math.ceil(m * MIN_GAP / (2 * math.pi * r)))
+        angle[placed] = _spread(want[order], min(2 * math.pi / m, ARC / r / rows))
         row = np.arange(m) % rows
         offset = (row + 0.5) / rows * 2 * BAND - BAND if rows > 1 else np.zeros(m)
         radius[placed] = r + offset
     return radius * np.cos(angle), radius * np.sin(angle)
+
+
+def _wanted(
+    k: int,
+    members: npt.NDArray[np.int64],
+    ring: npt.NDArray[np.int64],
+    angle: Floats,
+    a_end: npt.NDArray[np.int64],
+    b_end: npt.NDArray[np.int64],
+    fallback: Floats,
+) -> Floats:
+    """Each member's wanted angle: the circular mean of its inner neighbours' angles; else
+    of its same-ring neighbours' wanted angles; else ``fallback``."""
+    n = len(ring)
+
+    def mean_of(node: npt.NDArray[np.int64], theta: Floats) -> tuple[Floats, Floats, Any]:
+        cs = np.bincount(node, weights=np.cos(theta), minlength=n)[members]
+        sn = np.bincount(node, weights=np.sin(theta), minlength=n)[members]
+        return np.arctan2(sn, cs), cs, np.bincount(node, minlength=n)[members] > 0
+
+    inner = (ring[a_end] == k) & (ring[b_end] < k)
+    first, _, has = mean_of(a_end[inner], angle[b_end[inner]])
+    full = np.full(n, np.nan)
+    full[members] = np.where(has, first, np.nan)
+    same = (ring[a_end] == k) & (ring[b_end] == k) & ~np.isnan(full[b_end])
+    second, _, near = mean_of(a_end[same], full[b_end[same]])
+    want = np.where(has, first, np.where(near, second, fallback))
+    return np.asarray(want % (2 * math.pi), dtype=np.float64)
+
+
+def _spread(want: Floats, gap: float) -> Floats:
+    """Sorted wanted angles moved apart to at least ``gap``, as little as possible:
+    ``a_i = i gap + max_{j <= i}(w_j - j gap)``, then shifted back by the mean push.  When
+    they cannot fit in one turn they are spread evenly, turned to the wanted angles."""
+    m = len(want)
+    i = np.arange(m)
+    if m * gap < 2 * math.pi - gap:
+        a = i * gap + np.maximum.accumulate(want - i * gap)
+        return np.asarray(a - (a - want).mean() / 2, dtype=np.float64)
+    base = 2 * math.pi * (i + 0.5) / m
+    d = want - base
+    turn = math.atan2(float(np.sin(d).sum()), float(np.cos(d).sum()))
+    return np.asarray(base + turn, dtype=np.float64)
 
 
 __all__ = ["BAND", "RINGS", "UNREACHED", "ring_layout", "ring_of", "ring_radius"]

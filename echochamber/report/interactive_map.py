@@ -45,6 +45,7 @@ h1 { font-size: 17px; margin: 0 0 2px; }
 .dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px; }
 .line { display: inline-block; width: 14px; height: 3px; margin: 0 4px 3px 2px; vertical-align: middle; }
 #map { flex: 1; min-height: 300px; position: relative; background: #fff; }
+#map canvas.rings { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
 #tip { position: absolute; z-index: 10; background: rgba(255,255,255,.95); border: 1px solid #bbb;
   border-radius: 4px; padding: 4px 7px; font-size: 13px; pointer-events: none; max-width: 280px; }
 #tip .handle { font-weight: 600; overflow-wrap: anywhere; }

@@ -40,7 +40,7 @@
     graph.addNode(String(i), {
       x: N.x[i],
       y: N.y[i],
-      size: scale * Math.min(1.5 + Math.sqrt(Math.max(N.activity[i], 0)), 9),
+      size: scale * Math.min(2.5 + 1.2 * Math.sqrt(Math.max(N.activity[i], 0)), 12),
       color: data.ringColours[ring],
       label: N.handle[i],
       ring: ring,
@@ -67,16 +67,22 @@
   }
 
   var container = document.getElementById("map");
-  var renderer = new window.sigma.Sigma(graph, container, {
+  // a large map: one vertex per node and two per tie, no instancing (smooth on weak and
+  // software GPUs); a small one: sigma's default discs and ties
+  var large = N.handle.length > 5000;
+  var programs = large
+    ? {
+        defaultNodeType: "point",
+        defaultEdgeType: "line",
+        nodeProgramClasses: { point: window.sigma.NodePointProgram },
+        edgeProgramClasses: { line: window.sigma.EdgeLineProgram },
+      }
+    : {};
+  var renderer = new window.sigma.Sigma(graph, container, Object.assign(programs, {
     labelRenderedSizeThreshold: 7,
     labelDensity: 0.08,
     zIndex: true,
     hideEdgesOnMove: E.source.length > 20000,
-    // one vertex per node and two per tie, no instancing: smooth on weak and software GPUs
-    defaultNodeType: "point",
-    defaultEdgeType: "line",
-    nodeProgramClasses: { point: window.sigma.NodePointProgram },
-    edgeProgramClasses: { line: window.sigma.EdgeLineProgram },
     nodeReducer: function (node, attrs) {
       var res = Object.assign({}, attrs);
       if (!shown(attrs)) {
@@ -107,8 +113,49 @@
       }
       return res;
     },
-  });
+  }));
   var camera = renderer.getCamera();
+
+  // the frame: always centred on the core, whatever side the accounts fall on
+  var reach = 1;
+  for (var q = 0; q < N.x.length; q++) reach = Math.max(reach, Math.hypot(N.x[q], N.y[q]));
+  reach += 0.4;
+  renderer.setCustomBBox({ x: [-reach, reach], y: [-reach, reach] });
+  renderer.refresh();
+
+  // the rings behind the graph (a 2D canvas under sigma's layers), redrawn after each frame
+  var used = {};
+  for (var u = 0; u < N.x.length; u++) used[ringOf(u)] = true;
+  var rings = document.createElement("canvas");
+  rings.className = "rings";
+  container.insertBefore(rings, container.firstChild);
+  renderer.on("afterRender", function () {
+    var ratio = window.devicePixelRatio || 1;
+    var w = container.clientWidth;
+    var h = container.clientHeight;
+    if (rings.width !== Math.round(w * ratio) || rings.height !== Math.round(h * ratio)) {
+      rings.width = Math.round(w * ratio);
+      rings.height = Math.round(h * ratio);
+    }
+    var ctx = rings.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    var c = renderer.graphToViewport({ x: 0, y: 0 });
+    ctx.strokeStyle = "#d0d0d0";
+    ctx.fillStyle = "#888888";
+    ctx.font = "12px system-ui, sans-serif";
+    ctx.setLineDash([4, 4]);
+    for (var k = 0; k < RINGS.length; k++) {
+      if (!used[k]) continue;
+      var edge = renderer.graphToViewport({ x: k === 0 ? 1 : k + 1, y: 0 });
+      var r = Math.hypot(edge.x - c.x, edge.y - c.y);
+      ctx.beginPath();
+      ctx.arc(c.x, c.y, r, 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.fillText(RINGS[k], c.x + r * 0.26 + 4, c.y - r * 0.97 + 4);
+    }
+  });
+  renderer.refresh();
 
   // the header: title, summary and the ring legend
   document.getElementById("title").textContent =
