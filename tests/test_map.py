@@ -1,4 +1,4 @@
-"""The map of a week (issue 12): the ring layout, the PNG, ``graph view`` and the page in Chromium."""
+"""The map of a week (issue 12): ring layout, PNG, ``graph view``, the page in Chromium."""
 
 from __future__ import annotations
 

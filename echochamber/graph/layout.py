@@ -136,17 +136,17 @@ def _wanted(
     of its same-ring neighbours' wanted angles; else ``fallback``."""
     n = len(ring)
 
-    def mean_of(node: npt.NDArray[np.int64], theta: Floats) -> tuple[Floats, Floats, Any]:
+    def mean_of(node: npt.NDArray[np.int64], theta: Floats) -> tuple[Any, Any]:
         cs = np.bincount(node, weights=np.cos(theta), minlength=n)[members]
         sn = np.bincount(node, weights=np.sin(theta), minlength=n)[members]
-        return np.arctan2(sn, cs), cs, np.bincount(node, minlength=n)[members] > 0
+        return np.arctan2(sn, cs), np.bincount(node, minlength=n)[members] > 0
 
     inner = (ring[a_end] == k) & (ring[b_end] < k)
-    first, _, has = mean_of(a_end[inner], angle[b_end[inner]])
+    first, has = mean_of(a_end[inner], angle[b_end[inner]])
     full = np.full(n, np.nan)
     full[members] = np.where(has, first, np.nan)
     same = (ring[a_end] == k) & (ring[b_end] == k) & ~np.isnan(full[b_end])
-    second, _, near = mean_of(a_end[same], full[b_end[same]])
+    second, near = mean_of(a_end[same], full[b_end[same]])
     want = np.where(has, first, np.where(near, second, fallback))
     return np.asarray(want % (2 * math.pi), dtype=np.float64)
 

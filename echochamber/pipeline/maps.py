@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from echochamber.config import Settings
 from echochamber.graph.layout import ring_layout, ring_of
@@ -52,7 +53,7 @@ def build_map(
     G = wk.G.copy()
     G.add_nodes_from(participants(wk))
     dist = travel_distances(wk.acts, core)
-    scores = travel_bridges(wk.acts, core)
+    scores: dict[Any, float] = travel_bridges(wk.acts, core)
     keys = {a: str(wk.info.get(a, {}).get("key")) for a in scores}
     top = set(sorted(scores, key=lambda a: (-round(scores[a], 9), keys[a]))[:top_bridges])
     community = community_of(G, seed=seed) if G.number_of_nodes() else {}
