@@ -298,3 +298,25 @@ def test_twenty_thousand_accounts_render(tmp_path: Path, browser_page: PageWatch
     assert page.evaluate("echochamberMap.visibleNodes()") == 20_000 - far
     browser_page.screenshot("map-20000.png")
     assert browser_page.errors == [] and browser_page.requests == []
+
+
+def test_the_map_goes_into_the_email_and_its_preview(tmp_path: Path) -> None:
+    from echochamber.report.data import ReportData
+    from echochamber.report.email import build_message, write_preview
+
+    m = {"engaged_outside_share": 0.4, "ci": {"engaged_outside_share": [0.35, 0.45]}}
+    data = ReportData("#hcsm", "2026-W47", [("2026-W46", m), ("2026-W47", m)])
+    png = render_png(synthetic_map(200, core=10, seed=2))
+    msg = build_message(data, "bot@x.example", ["a@x.example"], map_png=png)
+    parts = {p.get_filename(): p for p in msg.walk() if p.get_content_type() == "image/png"}
+    assert set(parts) == {"map.png", "trend.png"}
+    assert parts["map.png"].get_payload(decode=True) == png
+    body = msg.get_body(("html",))
+    assert body is not None
+    html = body.get_content()
+    assert f"cid:{parts['map.png']['Content-ID'][1:-1]}" in html and "The map" in html
+    out = tmp_path / "week.html"
+    write_preview(msg, out)
+    assert "cid:" not in out.read_text(encoding="utf-8")
+    plain = build_message(data, "bot@x.example", ["a@x.example"])
+    assert "The map" not in (plain.get_body(("html",)) or msg).get_content()

@@ -29,8 +29,11 @@ def subject(data: ReportData) -> str:
     return f"{data.tag_label} week {week}: {headline_sentence(data, short=True)}"
 
 
-def build_message(data: ReportData, sender: str, recipients: list[str]) -> EmailMessage:
-    """multipart/alternative (text, HTML) with the chart as an inline related PNG."""
+def build_message(
+    data: ReportData, sender: str, recipients: list[str], map_png: bytes | None = None
+) -> EmailMessage:
+    """multipart/alternative (text, HTML) with the chart, and the week's map when given
+    (:func:`echochamber.report.static_map.render_png`), as inline related PNGs."""
     msg = EmailMessage()
     msg["Subject"] = subject(data)
     msg["From"] = sender
@@ -41,9 +44,21 @@ def build_message(data: ReportData, sender: str, recipients: list[str]) -> Email
     msg.set_content(render_text(data))
     cid = make_msgid("trend", domain=domain)
     chart = trend_chart_png(data.history) if data.history else None
-    msg.add_alternative(render_html(data, chart_cid=cid[1:-1] if chart else None), subtype="html")
+    map_cid = make_msgid("map", domain=domain)
+    msg.add_alternative(
+        render_html(
+            data,
+            chart_cid=cid[1:-1] if chart else None,
+            map_cid=map_cid[1:-1] if map_png else None,
+        ),
+        subtype="html",
+    )
+    html_part: Any = msg.get_payload()[1]  # type: ignore[index]
+    if map_png:
+        html_part.add_related(
+            map_png, maintype="image", subtype="png", cid=map_cid, filename="map.png"
+        )
     if chart:
-        html_part: Any = msg.get_payload()[1]  # type: ignore[index]
         html_part.add_related(chart, maintype="image", subtype="png", cid=cid, filename="trend.png")
     return msg
 

@@ -21,8 +21,9 @@ _env = Environment(
 )
 
 
-def render_html(data: ReportData, chart_cid: str | None = None) -> str:
-    """Render the report; ``chart_cid`` names the inline trend image (``cid:`` URL)."""
+def render_html(data: ReportData, chart_cid: str | None = None, map_cid: str | None = None) -> str:
+    """Render the report; ``chart_cid`` and ``map_cid`` name the inline trend and map images
+    (``cid:`` URLs; the map comes from :func:`echochamber.report.static_map.render_png`)."""
     template = _env.get_template("report.html.j2")
     trend = [
         {
@@ -53,6 +54,7 @@ def render_html(data: ReportData, chart_cid: str | None = None) -> str:
         data=data,
         rows=headline_rows(data),
         chart_cid=chart_cid,
+        map_cid=map_cid,
         trend=trend,
         scopes=scopes,
         headline=headline_sentence(data),
