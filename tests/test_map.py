@@ -87,7 +87,7 @@ def test_accounts_sit_near_the_inner_accounts_they_tie_to() -> None:
 def _tiny_map(handle_text: str = HOSTILE) -> WeekMap:
     nodes = (
         MapNode(1, "core@x.example", True, 0, 5, 1, 0.0, 0.0),
-        MapNode(2, display_name(handle_text), False, 1, 2, 1, 2.0, 0.0, bridge=True),
+        MapNode(2, display_name(handle_text), False, 1, 2, 1, 2.0, 0.0, bridge=1),
         MapNode(3, "far@x.example", False, 3, 1, 1, -4.0, 0.0),
     )
     edges = (MapEdge(1, 0, "reply", 2), MapEdge(2, 1, "boost", 1))
@@ -197,7 +197,8 @@ def test_graph_view_writes_one_offline_file(db_url: str, engine: Engine, tmp_pat
     assert [by[handle(i)].distance for i in range(5)] == [0, 1, 2, 3, 4]
     assert by[handle(0)].is_core and by[handle(5)].distance is None
     assert by[handle(6)].distance == 1
-    assert by[handle(1)].bridge  # u1 passed u0's conversation on to u2, u3, u4
+    # u0's posts reached everyone through it; u1 passed them on to u2, u3 and u4
+    assert [by[handle(i)].bridge for i in range(5)] == [1, 2, 3, 4, 0]
     assert {e.kind for e in wm.edges} == {"reply", "boost", "favourite"}
     assert MONDAY.isocalendar()[1] == 47
     missing = tmp_path / "no"

@@ -17,7 +17,8 @@ class MapNode:
     ``distance`` is the travel distance from the core (0 for the core, None when no chain
     of the core's content reached it); ``activity`` the posts it wrote in the week's
     conversations plus the acts it made; ``ties`` how many accounts it has a tie with (either
-    direction); ``bridge`` marks the top bridges (labelled on the map).
+    direction); ``bridge`` is the rank among the week's top bridges (1 = the most outsiders
+    reached through it; 0 = not a top bridge), labelled on the map.
     """
 
     id: int
@@ -28,7 +29,7 @@ class MapNode:
     ties: int
     x: float
     y: float
-    bridge: bool = False
+    bridge: int = 0
     community: int = -1
 
 

@@ -55,7 +55,8 @@ def build_map(
     dist = travel_distances(wk.acts, core)
     scores: dict[Any, float] = travel_bridges(wk.acts, core)
     keys = {a: str(wk.info.get(a, {}).get("key")) for a in scores}
-    top = set(sorted(scores, key=lambda a: (-round(scores[a], 9), keys[a]))[:top_bridges])
+    ranked = sorted(scores, key=lambda a: (-round(scores[a], 9), keys[a]))[:top_bridges]
+    rank = {a: i + 1 for i, a in enumerate(ranked)}
     community = community_of(G, seed=seed) if G.number_of_nodes() else {}
     activity = Counter(author for author, _ in wk.posts) + Counter(a.actor for a in wk.acts)
     handle = {n: display_name(str(wk.info.get(n, {}).get("handle") or n)) for n in G.nodes}
@@ -90,7 +91,7 @@ def build_map(
             ties=int(U.degree(n)),
             x=round(float(x[i]), 4),
             y=round(float(y[i]), 4),
-            bridge=n in top,
+            bridge=rank.get(n, 0),
             community=int(community.get(n, -1)),
         )
         for i, n in enumerate(order)

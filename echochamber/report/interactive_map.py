@@ -71,7 +71,7 @@ def map_data(week_map: WeekMap) -> dict[str, Any]:
             "distance": [n.distance for n in nodes],
             "activity": [n.activity for n in nodes],
             "ties": [n.ties for n in nodes],
-            "bridge": [int(n.bridge) for n in nodes],
+            "bridge": [n.bridge for n in nodes],
             "x": [n.x for n in nodes],
             "y": [n.y for n in nodes],
         },

@@ -1,8 +1,9 @@
 """The map of a week as a PNG for the email and the HTML report (matplotlib, Agg backend).
 
 The core in the centre, outsiders on rings by travel distance, ties coloured by kind, nodes
-sized by activity, the top bridges labelled.  Square and large-type, so it stays readable at
-phone width; deterministic (the positions come with the map, nothing here is random).
+sized by activity, the top bridges numbered on the map and named below it.  Large type, so
+it stays readable at phone width; deterministic (the positions come with the map, nothing
+here is random).
 """
 
 from __future__ import annotations
@@ -44,12 +45,16 @@ def render_png(week_map: WeekMap, *, width_px: int = 1080) -> bytes:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Circle
 
-    inches = 4.5
-    fig = Figure(figsize=(inches, inches * 1.12), dpi=width_px / inches)
-    ax = fig.add_axes((0.0, 0.1, 1.0, 0.83))
+    nodes = week_map.nodes
+    bridges = sorted((n for n in nodes if n.bridge), key=lambda n: n.bridge)
+    rows = math.ceil(len(bridges) / 2)
+    # heights in inches, top to bottom: title, map, legends, the bridges' list
+    inches, top, legend, listed = 4.5, 0.42, 0.42, (0.2 + 0.15 * rows if rows else 0.0)
+    height = top + inches + legend + listed
+    fig = Figure(figsize=(inches, height), dpi=width_px / inches)
+    ax = fig.add_axes((0.0, (legend + listed) / height, 1.0, inches / height))
     ax.set_aspect("equal")
     ax.axis("off")
-    nodes = week_map.nodes
     rings = [ring_of(n.is_core, n.distance) for n in nodes]
     used = sorted(set(rings))
     outer = ring_radius(max(used, default=0)) + BAND + 0.3 if used else 1.5
@@ -70,7 +75,7 @@ def render_png(week_map: WeekMap, *, width_px: int = 1080) -> bytes:
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
         )
     xy = [(n.x, n.y) for n in nodes]
-    alpha = max(0.08, min(0.6, 60 / math.sqrt(len(week_map.edges) + 1) / 4))
+    alpha = max(0.06, min(0.5, 8 / math.sqrt(len(week_map.edges) + 1)))
     kinds = week_map.kinds()
     for kind in kinds:
         segs = [(xy[e.source], xy[e.target]) for e in week_map.edges if e.kind == kind]
@@ -93,23 +98,41 @@ def render_png(week_map: WeekMap, *, width_px: int = 1080) -> bytes:
         edgecolors="white",
         zorder=3,
     )
-    for n in nodes:
-        if n.bridge:
-            ax.annotate(
-                display_name(n.handle, 28),
-                (n.x, n.y),
-                xytext=(3, 3),
-                textcoords="offset points",
-                fontsize=6.5,
-                zorder=4,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
+    for n in bridges:  # numbered on the map, named in the list below it
+        ax.annotate(
+            str(n.bridge),
+            (n.x, n.y),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=6,
+            weight="bold",
+            zorder=4,
+            bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "#333333", "lw": 0.5},
+        )
+    if bridges:
+        fig.text(
+            0.04,
+            (listed - 0.05) / height,
+            "Top bridges (outsiders reached through them)",
+            fontsize=6.5,
+            weight="bold",
+            va="top",
+        )
+        for i, n in enumerate(bridges):
+            side = "core" if n.is_core else f"{n.distance} step{'s' if n.distance != 1 else ''}"
+            fig.text(
+                0.04 + 0.48 * (i // rows),
+                (listed - 0.2 - 0.15 * (i % rows)) / height,
+                f"{n.bridge}  {display_name(n.handle, 30)} ({side})",
+                fontsize=6,
+                va="top",
             )
     ax.set_xlim(-outer, outer)
     ax.set_ylim(-outer, outer)
     status = ", provisional" if week_map.provisional else ""
     fig.text(
         0.5,
-        0.975,
+        1 - 0.06 / height,
         f"{display_name(week_map.title, 40)} {week_map.week}{status}".strip(),
         ha="center",
         va="top",
@@ -118,7 +141,7 @@ def render_png(week_map: WeekMap, *, width_px: int = 1080) -> bytes:
     )
     fig.text(
         0.5,
-        0.945,
+        1 - 0.26 / height,
         f"{week_map.participants} accounts, {len(week_map.edges)} ties; rings: steps from the core",
         ha="center",
         va="top",
@@ -138,7 +161,7 @@ def render_png(week_map: WeekMap, *, width_px: int = 1080) -> bytes:
         )
         for k in used
     ]
-    for items, y in ((kind_items, 0.045), (ring_items, 0.0)):
+    for items, y in ((kind_items, 0.2), (ring_items, 0.0)):
         if items:
             fig.add_artist(
                 fig.legend(
@@ -147,7 +170,7 @@ def render_png(week_map: WeekMap, *, width_px: int = 1080) -> bytes:
                     ncol=len(items),
                     fontsize=6.5,
                     frameon=False,
-                    bbox_to_anchor=(0.5, y),
+                    bbox_to_anchor=(0.5, (listed + y) / height),
                     handlelength=1.2,
                     columnspacing=1.0,
                 )

@@ -54,6 +54,7 @@ def synthetic_map(nodes: int = 20_000, *, core: int = 100, seed: int = 0) -> Wee
     x, y = ring_layout(rings, [e.source for e in edges], [e.target for e in edges], seed=seed)
     degree = np.bincount([e.source for e in edges] + [e.target for e in edges], minlength=nodes)
     activity = rng.poisson(2.0, size=nodes) + degree
+    step = max(nodes // 8, 1)  # a few numbered bridges, in node order
     out = tuple(
         MapNode(
             id=i,
@@ -64,7 +65,7 @@ def synthetic_map(nodes: int = 20_000, *, core: int = 100, seed: int = 0) -> Wee
             ties=int(degree[i]),
             x=round(float(x[i]), 4),
             y=round(float(y[i]), 4),
-            bridge=bool(0 < rings[i] < 4 and i % max(nodes // 8, 1) == 0),
+            bridge=int(i // step + 1) if 0 < rings[i] < 4 and i % step == 0 else 0,
         )
         for i in range(nodes)
     )

@@ -208,7 +208,7 @@
     return [
       N.handle[i],
       N.core[i] ? "core" : "outsider",
-      N.core[i] ? "in the core" : d === null ? "not reached" : "travel distance " + d,
+      N.core[i] ? "travel distance 0" : d === null ? "not reached" : "travel distance " + d,
       N.ties[i] + (N.ties[i] === 1 ? " tie" : " ties") + ", activity " + N.activity[i],
     ];
   }
