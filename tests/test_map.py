@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
 from echochamber.cli.main import cli
+from echochamber.errors import NotFound
 from echochamber.graph.layout import BAND, ring_layout, ring_of, ring_radius
 from echochamber.models import MapEdge, MapNode, WeekMap
 from echochamber.report.interactive_map import json_for_script, render_map_html
@@ -175,7 +176,7 @@ def _export_nodes(db_url: str, cfg: Path, tmp_path: Path) -> int:
 def test_graph_view_writes_one_offline_file(db_url: str, engine: Engine, tmp_path: Path) -> None:
     from echochamber.config import load_settings
     from echochamber.config.weeks import in_zone
-    from echochamber.pipeline.maps import week_map
+    from echochamber.pipeline.maps import week_map, week_map_png
     from tests.storebuild import MONDAY
 
     _store_chain(engine)
@@ -192,7 +193,9 @@ def test_graph_view_writes_one_offline_file(db_url: str, engine: Engine, tmp_pat
     settings = load_settings(cfg)
     from echochamber.models import Window
 
-    wm = week_map(engine, settings, in_zone(Window.iso_week(2026, 47), "UTC"), "all")
+    window = in_zone(Window.iso_week(2026, 47), "UTC")
+    wm = week_map(engine, settings, window, "all")
+    assert week_map_png(engine, settings, window, "all") == render_png(wm)
     by = {n.handle: n for n in wm.nodes}
     assert [by[handle(i)].distance for i in range(5)] == [0, 1, 2, 3, 4]
     assert by[handle(0)].is_core and by[handle(5)].distance is None
@@ -201,6 +204,13 @@ def test_graph_view_writes_one_offline_file(db_url: str, engine: Engine, tmp_pat
     assert [by[handle(i)].bridge for i in range(5)] == [1, 2, 3, 4, 0]
     assert {e.kind for e in wm.edges} == {"reply", "boost", "favourite"}
     assert MONDAY.isocalendar()[1] == 47
+    empty = ["graph", "view", "--week", "2020-W01", "-o", str(tmp_path / "e.html")]
+    nothing = CliRunner().invoke(cli, ["--config", str(cfg), "--db", db_url, *empty])
+    assert isinstance(nothing.exception, NotFound) and "no data in 2020-W01" in str(
+        nothing.exception
+    )
+    assert NotFound.exit_code == 3 and not (tmp_path / "e.html").exists()
+    assert _snapshots(engine) == 0
     missing = tmp_path / "no"
     r = subprocess.run(
         [

@@ -121,6 +121,15 @@ def week_map(
     )
 
 
+def week_map_png(
+    engine: Engine, settings: Settings, window: Window, scope: str, *, width_px: int = 1080
+) -> bytes:
+    """The map of ``window`` as a PNG for the report and the email (nothing stored)."""
+    from echochamber.report.static_map import render_png
+
+    return render_png(week_map(engine, settings, window, scope), width_px=width_px)
+
+
 def write_view(
     engine: Engine, settings: Settings, window: Window, scope: str, output: Path
 ) -> WeekMap:
