@@ -41,7 +41,8 @@ def _measure(browser: Any, path: Path, seconds: float) -> tuple[float, dict[str,
     page = browser.new_page(viewport={"width": 1000, "height": 900})
     t0 = time.perf_counter()
     page.goto(path.as_uri())
-    page.wait_for_function("window.echochamberMap !== undefined", timeout=120_000)
+    while not page.evaluate("window.echochamberMap !== undefined"):  # CSP: no wait_for_function
+        page.wait_for_timeout(50)
     page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
     load = time.perf_counter() - t0
     gaps = page.evaluate(_MOTION, seconds)

@@ -7,6 +7,7 @@ import math
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -245,9 +246,18 @@ def test_graph_view_has_help() -> None:
 # ---------------------------------------------------------------- in Chromium
 
 
+def _until(page: Any, condition: str, seconds: float = 60) -> None:
+    """Poll ``condition`` in the page (the map's CSP forbids the eval of wait_for_function)."""
+    end = time.monotonic() + seconds
+    while not page.evaluate(f"(() => Boolean({condition}))()"):
+        if time.monotonic() > end:
+            raise AssertionError(f"not within {seconds} s: {condition}")
+        page.wait_for_timeout(50)
+
+
 def _open(watch: PageWatch, path: Path) -> Any:
     watch.page.goto(path.as_uri())
-    watch.page.wait_for_function("window.echochamberMap !== undefined", timeout=60_000)
+    _until(watch.page, "window.echochamberMap !== undefined")
     return watch.page
 
 
@@ -273,14 +283,14 @@ def test_the_map_in_chromium(
     browser_page.screenshot("map-week.png")
     page.fill("#search", handle(3))
     page.click("#search-form button[type=submit]")
-    page.wait_for_timeout(700)  # the camera's animation
+    _until(page, "Math.abs(echochamberMap.renderer.getCamera().ratio - 0.2) < 1e-9")
     assert page.text_content("#found").startswith(handle(3))
     assert "travel distance 3" in page.text_content("#found")
     assert page.evaluate("echochamberMap.nodesInView()") < in_view
     spot = page.evaluate(f"echochamberMap.locate('{handle(3)}')")
     page.hover("#map", position={"x": spot["x"], "y": spot["y"]})
-    page.wait_for_timeout(200)
-    assert page.is_visible("#tip") and handle(3) in page.text_content("#tip")
+    page.wait_for_selector("#tip", state="visible", timeout=30_000)
+    assert handle(3) in page.text_content("#tip")
     shot = browser_page.screenshot("map-week-search.png")
     assert shot.stat().st_size > 10_000 and shot.parent == ARTIFACTS
     assert browser_page.errors == []

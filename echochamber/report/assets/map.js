@@ -67,17 +67,16 @@
   }
 
   var container = document.getElementById("map");
-  // a large map: one vertex per node and two per tie, no instancing (smooth on weak and
-  // software GPUs); a small one: sigma's default discs and ties
-  var large = N.handle.length > 5000;
-  var programs = large
-    ? {
-        defaultNodeType: "point",
-        defaultEdgeType: "line",
-        nodeProgramClasses: { point: window.sigma.NodePointProgram },
-        edgeProgramClasses: { line: window.sigma.EdgeLineProgram },
-      }
-    : {};
+  // nodes as points (one vertex each, no instancing: smooth on weak and software GPUs); ties
+  // as sigma's default quads (thickness by weight) on small maps, as 1-pixel lines on large ones
+  var programs = {
+    defaultNodeType: "point",
+    nodeProgramClasses: { point: window.sigma.NodePointProgram },
+  };
+  if (E.source.length > 5000) {
+    programs.defaultEdgeType = "line";
+    programs.edgeProgramClasses = { line: window.sigma.EdgeLineProgram };
+  }
   var renderer = new window.sigma.Sigma(graph, container, Object.assign(programs, {
     labelRenderedSizeThreshold: 7,
     labelDensity: 0.08,
