@@ -40,7 +40,7 @@
     graph.addNode(String(i), {
       x: N.x[i],
       y: N.y[i],
-      size: scale * Math.min(2.5 + 1.2 * Math.sqrt(Math.max(N.activity[i], 0)), 12),
+      size: scale * Math.min(3.5 + 1.5 * Math.sqrt(Math.max(N.activity[i], 0)), 15),
       color: data.ringColours[ring],
       label: N.handle[i],
       ring: ring,
