@@ -6,6 +6,7 @@
     python scripts/bench.py graph [--posts 100000] [--big]  # issue 3: build, snapshot, queries
     python scripts/bench.py import [--mb 100]               # issue 5: twarc2 JSONL -> SQLite
     python scripts/bench.py startup [--runs 15]             # issue 9: command start-up
+    python scripts/bench.py map [--nodes 20000]             # issue 12: the map's frame time
 
 These machines are noisy (5-8% run to run): compare ratios, not seconds, and never turn these
 numbers into test limits.
@@ -757,6 +758,13 @@ def cmd_startup(args: argparse.Namespace) -> None:
             print(f"{name:<22}{t:>10.3f}{b:>12.3f}{t / b:>7.2f}x{target:>7.1f}x {verdict}")
 
 
+def _cmd_map(args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_map import cmd_map
+
+    cmd_map(args)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -779,6 +787,11 @@ def main() -> None:
     p = sub.add_parser("import")
     p.add_argument("--mb", type=float, default=100)
     p.set_defaults(fn=cmd_import)
+    p = sub.add_parser("map", help="frame time of the interactive map in headless Chromium")
+    p.add_argument("--nodes", type=int, default=20_000)
+    p.add_argument("--baseline", type=int, default=1_000, help="accounts of the baseline map")
+    p.add_argument("--seconds", type=float, default=5.0)
+    p.set_defaults(fn=_cmd_map)
     args = ap.parse_args()
     args.fn(args)
 

@@ -100,3 +100,6 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+from tests.browser import browser_page, chromium  # noqa: E402, F401  (fixtures for HTML tests)

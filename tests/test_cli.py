@@ -135,6 +135,11 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     # and the site of every week it measured, one page per week
     site = Path(out["site"])
     assert site.name == "index.html" and len(list(site.parent.glob("weeks/*/index.html"))) == 12
+    # each week's page has its map, and the demo names the week's interactive map
+    assert len(list(site.parent.glob("weeks/*/map.html"))) == 12
+    assert html.count("data:image/png;base64,") == 2  # the map below the first line, the trend
+    view = Path(out["map_html"]).read_text()
+    assert "echochamberMap" in view and "<script src=" not in view
 
 
 def test_a_read_only_store_is_one_line_and_loses_nothing(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from echochamber.pipeline.report import report_data
 from echochamber.pipeline.site import MARKER, build_site, metrics_doc, write_site
 from echochamber.pipeline.snapshot import compute
 from echochamber.report.text import render_text
+from tests.browser import PageWatch
 from tests.storebuild import MONDAY, Thread, handle
 
 SPOOF = "\u202egnp.exe"  # an RTL override: would render as "exe.png"
@@ -239,3 +240,41 @@ def test_the_farthest_conversation_as_a_tree(store: Engine) -> None:
     text = render_text(data)
     assert "at depth 4: " in text and "(outsider, 4 steps)" in text
     assert "+10 more" in text and "+1 more" in text and "\u202e" not in text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_site_in_chromium(store: Engine, tmp_path: Path, browser_page: PageWatch) -> None:
+    """The site as users get it (`report site`, the daemon, the demo: maps included): every
+    page loads in headless Chromium with no console error and no request leaving the site,
+    every link resolves, and each week's interactive map shows that week's participants."""
+    from echochamber.pipeline.maps import week_map
+    from echochamber.pipeline.site import publish
+
+    out = tmp_path / "site"
+    done = publish(store, settings(), out, NOW)
+    assert done is not None and len(done.weeks) == 3
+    pages = check_site(out)
+    assert len(pages) == 1 + 1 + 2 * 3  # index, definitions, a report and a map a week
+    page = browser_page.page
+    for rel in sorted(pages):
+        page.goto((out / rel).as_uri())
+        page.wait_for_load_state("load")
+        assert page.title(), rel
+        if rel.endswith("map.html"):
+            page.wait_for_function("window.echochamberMap !== undefined", timeout=60_000)
+            label = rel.split("/")[1]
+            week = next(w for w in WEEKS if w.label == label)
+            expected = len(week_map(store, settings(), week, "all").nodes)
+            assert page.evaluate("echochamberMap.nodeCount") == expected > 20, rel
+    w47 = out / "weeks" / "2026-W47" / "index.html"
+    page.goto(w47.as_uri())
+    page.wait_for_load_state("load")
+    assert page.locator('[data-key="map"] img').count() == 1
+    assert page.evaluate("document.querySelector('[data-key=\"map\"] img').naturalWidth") > 500
+    browser_page.screenshot("site-week.png")
+    page.goto((out / "index.html").as_uri())
+    page.click('a[href="weeks/2026-W46/index.html"]')
+    assert page.url.endswith("/weeks/2026-W46/index.html")
+    browser_page.screenshot("site-index.png")
+    assert browser_page.errors == []
+    assert browser_page.requests == []

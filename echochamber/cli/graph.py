@@ -342,3 +342,38 @@ def export(
 
         click.echo(f"wrote {nodes_file(target)}: the accounts", err=True)
     click.echo(f"wrote {output}: {n} accounts, {m} ties ({window.label}, {scope})", err=True)
+
+
+@graph.command()
+@window_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="The HTML file to write (one file, works offline).",
+)
+@click.pass_context
+def view(
+    ctx: click.Context,
+    week: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    output: str,
+) -> None:
+    """Write an interactive map of the window: the core in the centre, outsiders on rings by
+    travel distance; pan, zoom, search a handle, filter by interaction kind."""
+    from echochamber.pipeline.maps import write_view
+
+    target = output_file(output)
+    a = app(ctx)
+    engine = a.engine()
+    window = resolve_window(engine, week, start, end, scope, a.settings)
+    wm = write_view(engine, a.settings, window, scope, target)
+    state = ", provisional" if wm.provisional else ""
+    click.echo(
+        f"wrote {output}: {wm.participants} accounts, {len(wm.edges)} ties "
+        f"({window.label}{state}, {scope})",
+        err=True,
+    )

@@ -123,21 +123,15 @@ def site(ctx: click.Context, output: str | None, weeks: int | None, as_json: boo
 
     from echochamber.errors import ConfigError, ReportError
     from echochamber.pipeline.context import utcnow
-    from echochamber.pipeline.site import build_site, metrics_doc
+    from echochamber.pipeline.site import publish
 
     a = app(ctx)
     where = output or a.settings.report.site.dir
     if not where:
         raise ConfigError("report site: give -o DIR or set [report.site] dir")
     with a.progress("site") as progress:
-        done = build_site(
-            a.engine(),
-            a.settings,
-            Path(where),
-            utcnow(),
-            weeks=weeks,
-            doc=metrics_doc(),
-            progress=progress,
+        done = publish(
+            a.engine(), a.settings, Path(where), utcnow(), weeks=weeks, progress=progress
         )
     if done is None:
         raise ReportError(f"{where}: another echochamber is writing this site now; try again")

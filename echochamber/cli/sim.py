@@ -136,6 +136,7 @@ def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) 
         "report_html": str(res.report_html),
         "report_eml": str(res.report_eml),
         "site": str(res.site) if res.site else None,
+        "map_html": str(res.map_html) if res.map_html else None,
         "subject": res.subject,
         "seconds": round(elapsed, 1),
         "collected": [r.as_dict() for r in res.collected],
@@ -154,6 +155,8 @@ def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) 
     out("")
     out(f"Subject: {res.subject}")
     out(f"Report: {res.report_html} (and {res.report_eml.name}); store: {res.db_url}")
+    if res.map_html:
+        out(f"Map: {res.map_html} (interactive, offline; echochamber graph view -o FILE)")
     if res.site:
         out(f"Site: {res.site} (every week; echochamber report site -o DIR rebuilds it)")
     out(f"Try: echochamber --db {res.db_url} metrics history")

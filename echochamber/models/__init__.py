@@ -28,6 +28,9 @@ _WHERE = {
     "StoredPage": "echochamber.models.collection",
     "Stream": "echochamber.models.collection",
     "WatchedPost": "echochamber.models.collection",
+    "MapEdge": "echochamber.models.maps",
+    "MapNode": "echochamber.models.maps",
+    "WeekMap": "echochamber.models.maps",
     "KIND_COUNTS": "echochamber.models.measurement",
     "Completeness": "echochamber.models.measurement",
     "RosterMember": "echochamber.models.measurement",
@@ -70,6 +73,8 @@ __all__ = [
     "Cursor",
     "Interaction",
     "InteractionKind",
+    "MapEdge",
+    "MapNode",
     "Node",
     "Page",
     "PageSink",
@@ -86,6 +91,7 @@ __all__ = [
     "VoiceView",
     "WatchedPost",
     "WeekDetails",
+    "WeekMap",
     "WeekPost",
     "WeekRows",
     "WeekTie",
@@ -104,6 +110,7 @@ if TYPE_CHECKING:
         Stream,
         WatchedPost,
     )
+    from echochamber.models.maps import MapEdge, MapNode, WeekMap
     from echochamber.models.measurement import (
         KIND_COUNTS,
         Completeness,

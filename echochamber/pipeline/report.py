@@ -118,12 +118,25 @@ def build(
     map_png: bytes | None = None,
 ) -> EmailMessage:
     """The weekly report of ``window`` as a message to ``recipients`` (``save``: store the
-    snapshots computed for it; only a real send does; ``map_png``: the week's map, drawn
-    below the first line)."""
+    snapshots computed for it; only a real send does), with the week's map drawn below the
+    first line (``map_png``, else drawn here; a map that cannot be drawn is logged and the
+    report goes without it)."""
     from echochamber.report.email import build_message
 
     data = report_data(engine, settings, window, now, save=save)
+    if map_png is None:
+        map_png = _map(engine, settings, window)
     return build_message(data, settings.report.email.sender, list(recipients), map_png=map_png)
+
+
+def _map(engine: Engine, settings: Settings, window: Window) -> bytes | None:
+    from echochamber.pipeline.maps import week_map_png
+
+    try:
+        return week_map_png(engine, settings, window, "all")
+    except Exception as exc:  # an illustration: never worth the report itself
+        log.warning("the map of %s was not drawn: %s", window.label, exc)
+        return None
 
 
 def _weekly(engine: Engine, settings: Settings, now: datetime) -> Window:

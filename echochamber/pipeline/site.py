@@ -222,4 +222,31 @@ def site_job(settings: Settings, ctx: JobContext) -> SiteResult | None:
     where = settings.report.site.dir
     if not where:
         raise ConfigError("report.site.dir must be set to build the site")
-    return build_site(ctx.engine, settings, Path(where), ctx.clock(), doc=metrics_doc())
+    return publish(ctx.engine, settings, Path(where), ctx.clock())
+
+
+def publish(
+    engine: Engine,
+    settings: Settings,
+    out: Path,
+    now: datetime,
+    *,
+    weeks: int | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> SiteResult | None:
+    """The whole site as users get it (``report site``, the daemon, the demo): every week's
+    report with its map image and interactive map, and the definitions page."""
+    from echochamber.pipeline.maps import site_maps
+
+    page, image = site_maps(engine, settings)
+    return build_site(
+        engine,
+        settings,
+        out,
+        now,
+        weeks=weeks,
+        map_html=page,
+        map_png=image,
+        doc=metrics_doc(),
+        progress=progress,
+    )

@@ -51,6 +51,7 @@ class DemoResult:
     subject: str
     text: str
     site: Path | None = None  # the static site of every week (``report site``)
+    map_html: Path | None = None  # the week's interactive map (``graph view``)
 
 
 def _server(params: SimParams) -> Any:
@@ -214,9 +215,12 @@ def run_demo(
     html, eml = out_dir / "report.html", out_dir / "report.eml"
     write_preview(msg, html)
     write_preview(msg, eml)
-    from echochamber.pipeline.site import build_site, metrics_doc
+    from echochamber.pipeline.maps import write_view
+    from echochamber.pipeline.site import publish
 
-    site = build_site(engine, settings, out_dir / "site", now, doc=metrics_doc())
+    view = out_dir / "map.html"
+    write_view(engine, settings, current, "all", view)
+    site = publish(engine, settings, out_dir / "site", now)
     snap = load_snapshot(engine, current, "all", "top-active")
     text_part = msg.get_body(("plain",))
     engine.dispose()
@@ -231,4 +235,5 @@ def run_demo(
         str(msg["Subject"]),
         text_part.get_content() if text_part else "",
         site.dir / "index.html" if site else None,
+        view,
     )
