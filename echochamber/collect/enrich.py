@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from echochamber.collect.consent import ConsentRules
 from echochamber.collect.homeserver import Servers, home_url, local_id, lookup
 from echochamber.collect.mastodon_client import MastodonClient, RawResponse
 from echochamber.collect.normalize_mastodon import normalize_actors, normalize_statuses
@@ -85,6 +86,7 @@ class Enricher:
         tracked: Sequence[str],
         resolve: Resolver,
         respect_noindex: bool = True,
+        consent: ConsentRules | None = None,
     ) -> None:
         self.server = server
         self.host = server_host(server)
@@ -95,6 +97,7 @@ class Enricher:
         self.tracked = tuple(tracked)
         self.resolve = resolve
         self.respect_noindex = respect_noindex
+        self.consent = consent
         self.no_quotes: set[str] = set()
         self.skipped: set[str] = set()
 
@@ -222,7 +225,12 @@ class Enricher:
         if a.part in ("boost", "favourite"):
             accounts = [x for x in data or () if isinstance(x, dict)]
             return normalize_actors(
-                accounts, post, a.part, server=a.server, respect_noindex=self.respect_noindex
+                accounts,
+                post,
+                a.part,
+                server=a.server,
+                respect_noindex=self.respect_noindex,
+                consent=self.consent,
             )
         if a.part == "context":
             if not isinstance(data, dict):
@@ -246,6 +254,7 @@ class Enricher:
                 tracked=self.tracked,
                 known=known,
                 respect_noindex=self.respect_noindex,
+                consent=self.consent,
             )
         except ImportFormatError as exc:
             raise SourceError(f"{host}: malformed status in {a.res.url}: {exc}") from None

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from echochamber.collect.accumulator import Accumulator
+from echochamber.collect.consent import ConsentRules, anonymise, bluesky_signal
 from echochamber.errors import ImportFormatError
 from echochamber.models import Account, Batch, Post
 from echochamber.text import clean_text, normalize_tag, parse_time
@@ -74,9 +75,11 @@ def _facet_text(text: Any, index: Any) -> str:
 class _Out(Accumulator):
     platform = "bluesky"
 
-    def __init__(self, tracked: Iterable[str]) -> None:
+    def __init__(self, tracked: Iterable[str], rules: ConsentRules | None = None) -> None:
         super().__init__()
         self.tracked = frozenset(normalize_tag(t) for t in tracked)
+        self.rules = rules if rules is not None else ConsentRules()  # the label is honoured
+        self.optouts: set[str] = set()
 
     def actor(
         self, a: JSON | None, did: str | None = None, handle: str | None = None
@@ -90,6 +93,8 @@ class _Out(Accumulator):
             self.accounts[d] = Account(platform="bluesky", key=d, handle=handle, server="bsky")
             return str(d)
         if a:
+            if bluesky_signal(a.get("labels"), self.rules):
+                self.optouts.add(str(d))  # anonymised with the whole batch
             self.accounts[d] = Account(
                 platform="bluesky",
                 key=d,
@@ -183,10 +188,16 @@ class _Out(Accumulator):
 
 
 def normalize_records(
-    records: Sequence[JSON], *, tracked: Iterable[str] = (), liked_at: datetime | None = None
+    records: Sequence[JSON],
+    *,
+    tracked: Iterable[str] = (),
+    liked_at: datetime | None = None,
+    consent: ConsentRules | None = None,
 ) -> Batch:
-    """Any mix of post views, searchPosts/getQuotes/feed responses, threads, likes, reposts."""
-    out = _Out(tracked)
+    """Any mix of post views, searchPosts/getQuotes/feed responses, threads, likes, reposts.
+
+    Authors labelled ``!no-unauthenticated`` are anonymised (:mod:`.consent`)."""
+    out = _Out(tracked, consent)
     for r in records:
         if "thread" in r:
             out.thread(r["thread"])
@@ -232,4 +243,4 @@ def normalize_records(
             out.post(r["post"])
         else:
             raise ImportFormatError("not a Bluesky post view, thread, feed or likes/reposts list")
-    return out.batch()
+    return anonymise(out.batch(), out.optouts)

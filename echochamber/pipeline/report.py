@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from echochamber.config import Settings
 from echochamber.errors import ConfigError, ReportError
 from echochamber.models import Window
+from echochamber.pipeline.consent import public_rows
 from echochamber.pipeline.context import JobContext
 from echochamber.pipeline.snapshot import community_window, newest_final_week, snapshot_of
 from echochamber.report.data import ReportData
@@ -73,9 +74,9 @@ def report_data(
         tag_label=settings.title,
         week_label=window.label,
         history=[(s.window.label, s.metrics) for s in rows],
-        conversations=snap.details.conversations,
-        bridges=snap.details.bridges,
-        new_voices=snap.details.new_voices,
+        conversations=public_rows(snap.details.conversations, "author"),
+        bridges=public_rows(snap.details.bridges),
+        new_voices=public_rows(snap.details.new_voices),
         by_scope=by_scope if len(by_scope) > 1 else None,
         provisional=provisional,
         settling=not snap.final,
