@@ -353,3 +353,68 @@ def test_pseudonymised_export(
     plain = tmp_path / "plain.json"
     assert _cli(db_url, "graph", "export", "--format", "json", "-o", str(plain)).returncode == 0
     assert f"ana@{world.host}" in plain.read_text()
+
+
+def test_twitter_archive_accounts_in_exclude_are_anonymised(engine: Engine, tmp_path: Path) -> None:
+    from echochamber.pipeline.imports import import_file
+    from tests.conftest import fixture_path
+
+    brexit = fixture_path("twarc_csv_test_data", "brexit.jsonl")
+    page = json.loads(brexit.read_text().splitlines()[0])
+    users = {u["id"]: u for u in page["includes"]["users"]}
+    tweet = next(t for t in page["data"] if len(t["text"]) > 40)
+    who = users[tweet["author_id"]]
+    settings = Settings(consent=ConsentSettings(exclude=(f"@{who['username'].upper()}",)))
+    result = import_file(settings, JobContext(engine=engine), str(brexit), "twarc2")
+    assert result.imported > 0 and not result.errors
+    needles = [f"@{who['username']}", who["name"], tweet["text"][:40]]
+    assert leaks(engine, needles) == []
+    with engine.connect() as conn:
+        kept = conn.scalar(select(func.count()).where(AccountRow.handle.is_not(None)))
+        hashed = conn.scalar(select(func.count()).where(AccountRow.key.like("hashed:%")))
+    assert kept and kept > 10 and hashed == 1
+
+
+def test_bluesky_no_unauthenticated_label_is_honoured(engine: Engine) -> None:
+    from echochamber.collect.consent import ConsentRules
+    from echochamber.collect.normalize_bluesky import normalize_records
+    from echochamber.models import Page
+    from echochamber.pipeline.consent import ConsentSink
+    from echochamber.store import StreamSink
+    from tests.conftest import fixture_path
+
+    body = json.loads(
+        fixture_path(
+            "atrrr_recorded_responses", "app.bsky.feed.searchPosts_bb16d.body.json"
+        ).read_text()
+    )
+    view = next(
+        p
+        for p in body["posts"]
+        if len(p["record"].get("text", "")) > 30 and not p["author"].get("labels")
+    )
+    author = view["author"]
+    for p in body["posts"]:
+        if p["author"]["did"] == author["did"]:
+            p["author"]["labels"] = [{"src": author["did"], "val": "!no-unauthenticated"}]
+    raw = json.dumps(body).encode()
+    batch = normalize_records([body], tracked=["rstats"])
+    labelled = {
+        p["author"]["did"]
+        for p in body["posts"]
+        if any(x.get("val") == "!no-unauthenticated" for x in p["author"].get("labels") or ())
+    }
+    assert set(batch.optouts) == labelled and author["did"] in labelled
+    now = datetime.now(UTC)
+    inner = StreamSink(engine, "bluesky", "https://bsky.social", lambda: now)
+    sink = ConsentSink(inner, engine, ConsentRules(), lambda: now)
+    sink(Page(batch, raw, "app.bsky.feed.searchPosts"))
+    needles = [author["handle"], author["did"], view["record"]["text"][:30]]
+    if author.get("displayName"):
+        needles.append(author["displayName"])
+    assert leaks(engine, needles) == []
+    assert leaks(engine, [p["author"]["handle"] for p in body["posts"][:50]]) != []
+    off = normalize_records(
+        [body], tracked=["rstats"], consent=replace(ConsentRules(), bluesky_label=False)
+    )
+    assert off.optouts == () and any(a.handle == author["handle"] for a in off.accounts)
