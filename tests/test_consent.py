@@ -418,3 +418,18 @@ def test_bluesky_no_unauthenticated_label_is_honoured(engine: Engine) -> None:
         [body], tracked=["rstats"], consent=replace(ConsentRules(), bluesky_label=False)
     )
     assert off.optouts == () and any(a.handle == author["handle"] for a in off.accounts)
+
+
+def test_the_report_names_only_accounts_without_a_signal(engine: Engine, world: World) -> None:
+    from echochamber.pipeline.report import report_data
+    from echochamber.report.text import render_text
+
+    world.client("ben").account_update_credentials(note=f"<p>{BIO} #nobot</p>")
+    run(world, engine)
+    now = datetime.now(UTC)
+    data = report_data(engine, settings_for(world), Window.week_of(now), now)
+    text = render_text(data)
+    assert f"ana@{world.host}" in text and f"cat@{world.host}" in text
+    assert "an account that opted out" in text
+    assert not [n for n in world.ben_needles if n.casefold() in text.casefold()]
+    assert "hashed:" not in text
