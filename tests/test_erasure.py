@@ -179,3 +179,44 @@ def test_pseudonymised_export(
     plain = tmp_path / "plain.json"
     assert cli(db_url, "graph", "export", "--format", "json", "-o", str(plain)).returncode == 0
     assert f"ana@{world.host}" in plain.read_text()
+
+
+def test_a_stored_account_met_again_under_its_hashed_key_is_merged(engine: Engine) -> None:
+    """The same person stored under both keys (opted out once, then collected plainly with the
+    signal ignored) becomes one anonymous node: ties and weekly counts add up, none is lost."""
+    from echochamber.models import Account, Batch, Interaction, Post
+    from echochamber.store import anonymise_stored, store_batch
+    from echochamber.store.schema import EdgeWeekRow, InteractionRow
+    from echochamber.text import hashed_key
+
+    at = datetime(2026, 11, 3, 12, tzinfo=UTC)
+    url = "https://b.example/@ben"
+    hashed = hashed_key("mastodon", url)
+    ana = Account("mastodon", "https://a.example/@ana", handle="ana@a.example")
+    post = Post("mastodon", "https://a.example/users/ana/statuses/1", "1", ana.key, at, "hi")
+    ties = [
+        Interaction("mastodon", "favourite", hashed, ana.key, post.uri, at, target_post=post.uri),
+        Interaction("mastodon", "boost", hashed, ana.key, post.uri, at, target_post=post.uri),
+        Interaction("mastodon", "favourite", url, ana.key, post.uri, at, target_post=post.uri),
+        Interaction("mastodon", "mention", url, ana.key, "https://b.example/x/2", at),
+    ]
+    batch = Batch(
+        (ana, Account("mastodon", hashed, noindex=True), Account("mastodon", url, "ben@b.example")),
+        (post,),
+        tuple(ties),
+    )
+    with engine.begin() as conn:
+        store_batch(conn, batch, now=at)
+    done = anonymise_stored(engine, [url])
+    assert done.accounts == 1
+    with engine.connect() as conn:
+        keys = set(conn.scalars(select(AccountRow.key)))
+        kinds = sorted(conn.scalars(select(InteractionRow.kind)))
+        weekly = dict(
+            conn.execute(
+                select(EdgeWeekRow.kind, func.sum(EdgeWeekRow.n)).group_by(EdgeWeekRow.kind)
+            ).all()
+        )
+    assert keys == {ana.key, hashed}
+    assert kinds == ["boost", "favourite", "mention"]  # the two favourites of one post are one
+    assert weekly == {"boost": 1, "favourite": 1, "mention": 1}  # counted again from the ties

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, or_, select, update
 
-from echochamber.store.keys import _chunks, dialect_insert
+from echochamber.store.keys import _chunks, week_start
 from echochamber.store.schema import (
     AccountRow,
     EdgeWeekRow,
@@ -171,28 +171,38 @@ def _merge_into(conn: Connection, old: int, new: int) -> None:
             conn.execute(delete(ties_t).where(t.id == tid))
         else:
             conn.execute(update(ties_t).where(t.id == tid).values(actor_id=a2, target_id=t2))
-    rows = (
-        conn.execute(select(edges_t).where(or_(e.actor_id == old, e.target_id == old)))
-        .mappings()
-        .all()
-    )
     conn.execute(delete(edges_t).where(or_(e.actor_id == old, e.target_id == old)))
-    for r in rows:
-        a2 = new if r["actor_id"] == old else r["actor_id"]
-        t2 = new if r["target_id"] == old else r["target_id"]
-        if a2 == t2:
-            continue
-        ins = dialect_insert(conn, edges_t).values({**r, "actor_id": a2, "target_id": t2})
-        conn.execute(
-            ins.on_conflict_do_update(
-                index_elements=[e.week, e.actor_id, e.target_id, e.kind],
-                set_={
-                    "n": e.n + ins.excluded.n,
-                    "n_via_reply": e.n_via_reply + ins.excluded.n_via_reply,
-                },
-            )
-        )
+    _rebuild_edges(conn, new)
     conn.execute(delete(accounts_t).where(accounts_t.c.id == old))
+
+
+def _rebuild_edges(conn: Connection, account: int) -> None:
+    """The weekly edge counts of every tie to or from ``account``, counted again from the ties."""
+    t, e = ties_t.c, edges_t.c
+    conn.execute(delete(edges_t).where(or_(e.actor_id == account, e.target_id == account)))
+    counts: dict[tuple[Any, ...], list[Any]] = {}
+    for kind, actor, target, at, via, platform in conn.execute(
+        select(t.kind, t.actor_id, t.target_id, t.at, t.via_reply, t.platform).where(
+            or_(t.actor_id == account, t.target_id == account)
+        )
+    ):
+        row = counts.setdefault((week_start(at), actor, target, kind), [platform, 0, 0])
+        row[1] += 1
+        row[2] += int(bool(via))
+    rows = [
+        {
+            "week": w,
+            "actor_id": a,
+            "target_id": b,
+            "kind": k,
+            "platform": p,
+            "n": n,
+            "n_via_reply": v,
+        }
+        for (w, a, b, k), (p, n, v) in counts.items()
+    ]
+    if rows:
+        conn.execute(edges_t.insert(), rows)
 
 
 def _scrub_snapshots(conn: Connection, replace_with: dict[str, str], handle: str | None) -> int:
