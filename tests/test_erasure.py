@@ -50,7 +50,7 @@ def test_forget_dry_run_anonymise_and_no_return(engine: Engine, db_url: str, wor
     assert dump(engine) == before
     counts = json.loads(dry.stdout)["changes"]
     assert counts["accounts"] == 1 and counts["posts"] == 2 and counts["raw_payloads"] >= 1
-    done = cli(db_url, "forget", handle)
+    done = cli(db_url, "forget", f"@BEN@{world.host}")  # as a person may type it
     assert done.returncode == 0, done.stderr
     assert "1 of 1 accounts found" in done.stdout and handle not in done.stdout
     assert leaks(engine, world.ben_needles) == []

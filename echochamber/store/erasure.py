@@ -94,7 +94,8 @@ def find_accounts(conn: Connection, idents: Iterable[str]) -> list[StoredAccount
     wanted = sorted({i.strip() for i in idents if i.strip()})
     if not wanted:
         return []
-    lower = [w.casefold() for w in wanted]
+    bare = [w.casefold().removeprefix("acct:").lstrip("@") for w in wanted]
+    lower = sorted({*bare, *(f"@{b}" for b in bare)})  # X keeps "@user", Mastodon "user@host"
     hashed = [hashed_key(p, w) for w in wanted for p in ("mastodon", "twitter", "bluesky")]
     a = accounts_t.c
     rows = conn.execute(
