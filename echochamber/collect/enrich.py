@@ -28,7 +28,7 @@ from echochamber.collect.normalize_mastodon import normalize_actors, normalize_s
 from echochamber.collect.wire import Gone
 from echochamber.errors import BudgetExhausted, ImportFormatError, SourceError
 from echochamber.models import Batch, Page, Post, WatchedPost
-from echochamber.text import one_line, parse_time, server_host
+from echochamber.text import is_hashed, one_line, parse_time, server_host
 
 Resolver = Callable[[str, Iterable[str]], Mapping[str, tuple[str, str]]]
 Borrow = Callable[[], Any]  # a context manager yielding the configured server's client
@@ -106,7 +106,10 @@ class Enricher:
         out = Fetched(w)
         home = home_url(w.post.uri)
         plans: list[str] = []
-        if self.home_servers and home and server_host(home) != self.host:
+        # a pseudonymous URI (its author opted out) cannot be looked up at home: ask the home
+        # server only when it gave us the post's local id before
+        known = not is_hashed(w.post.uri) or w.local_id(server_host(home or "")) is not None
+        if self.home_servers and home and server_host(home) != self.host and known:
             plans.append(home)
         plans.append(self.server)
         last = ""
