@@ -27,6 +27,7 @@ from echochamber.config import Settings, parse_duration
 from echochamber.config.settings import parse_clock, parse_timezone, parse_weekday
 from echochamber.errors import EchoChamberError
 from echochamber.pipeline.collection import collect, revisit
+from echochamber.pipeline.consent import prune
 from echochamber.pipeline.context import JobContext
 from echochamber.pipeline.report import send_weekly_report
 from echochamber.pipeline.site import site_job
@@ -71,6 +72,7 @@ class Daemon:
             "snapshot": lambda ctx: snapshot_recent(self.settings, ctx),
             "email": lambda ctx: send_weekly_report(self.settings, ctx),
             "site": lambda ctx: site_job(self.settings, ctx),  # after each snapshot job
+            "prune": lambda ctx: prune(self.settings, ctx),
         }
 
     # ---------------------------------------------------------------- scheduling
@@ -85,6 +87,8 @@ class Daemon:
             "enrich": IntervalTrigger(seconds=parse_duration(s.enrich_every), timezone=tz),
             "snapshot": CronTrigger(hour=h, minute=m, timezone=tz),
             "email": CronTrigger(day_of_week=day, hour=eh, minute=em, timezone=tz),
+            # retention, daily, an hour after the snapshots ([retention]; also `prune`)
+            "prune": CronTrigger(hour=(h + 1) % 24, minute=m, timezone=tz),
         }
         for name, trigger in triggers.items():
             if name == "email" and not (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from html import unescape
 from typing import Any
@@ -104,6 +105,78 @@ def hashed_key(platform: str, key: str) -> str:
     """
     digest = hashlib.sha256(f"{platform}\0{key}".encode()).hexdigest()[:24]
     return f"hashed:{digest}"
+
+
+def hashed_uri(platform: str, uri: str) -> str:
+    """A stable pseudonym for the URI of a post by an account that opted out.  A web URI
+    keeps its scheme and host (a post's home server is the host of its URI: provenance and
+    revisits ask it), the path, which names the account, is hashed.
+
+    >>> hashed_uri("mastodon", "https://a.example/users/x/statuses/1").startswith(
+    ...     "https://a.example/hashed:")
+    True
+    >>> hashed_uri("bluesky", "at://did:plc:x/app.bsky.feed.post/1").startswith("hashed:")
+    True
+    """
+    digest = hashed_key(platform, uri)
+    if uri.startswith(("https://", "http://")):
+        scheme, _, rest = uri.partition("://")
+        host = rest.split("/", 1)[0]
+        if host:
+            return f"{scheme}://{host}/{digest}"
+    return digest
+
+
+def is_hashed(value: str | None) -> bool:
+    """Whether an account key or post URI is already a pseudonym (:func:`hashed_key`,
+    :func:`hashed_uri`).
+
+    >>> is_hashed("hashed:ab"), is_hashed("https://a.example/hashed:ab"), is_hashed("x")
+    (True, True, False)
+    """
+    if not value:
+        return False
+    return value.startswith("hashed:") or (
+        value.startswith(("https://", "http://")) and "/hashed:" in value
+    )
+
+
+OPTED_OUT = "@[opted out]"
+"""What a mention of an account that opted out reads as in other people's texts."""
+
+
+def blank_mentions(text: str, handles: Iterable[str]) -> str:
+    """``text`` with mentions of ``handles`` (``user@server``) replaced by :data:`OPTED_OUT`.
+
+    >>> blank_mentions("@ana@a.example and @ana: hi @anabel", ["ana@a.example"])
+    '@[opted out] and @[opted out]: hi @anabel'
+    """
+    words: set[str] = set()
+    for h in handles:
+        h = h.lstrip("@")
+        if h:
+            words.add(re.escape(h))
+            if "@" in h:
+                words.add(re.escape(h.split("@", 1)[0]))
+    if not words or not text:
+        return text
+    alts = "|".join(sorted(words, key=len, reverse=True))
+    return re.sub(rf"@(?:{alts})(?![\w@-]|\.\w)", OPTED_OUT, text, flags=re.IGNORECASE)
+
+
+def mention_run(text: str) -> str:
+    """The @names a text opens with (what the metrics' reply-all hygiene reads), nothing else:
+    what retention keeps of an old post's text.
+
+    >>> mention_run("@ana @ben, thanks! see @cat"), mention_run("no mentions")
+    ('@ana @ben,', '')
+    """
+    run = []
+    for token in text.split():
+        if not token.startswith("@") or len(token) < 2:
+            break
+        run.append(token)
+    return " ".join(run)
 
 
 def parse_time(value: Any, field_name: str = "created_at") -> datetime:

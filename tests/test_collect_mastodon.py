@@ -23,7 +23,7 @@ import requests
 from sqlalchemy import Engine, func, select
 
 from echochamber.collect.mastodon_client import MastodonClient
-from echochamber.config import CollectSettings, MastodonSource, Settings
+from echochamber.config import CollectSettings, ConsentSettings, MastodonSource, Settings
 from echochamber.pipeline.collection import collect
 from echochamber.pipeline.context import JobContext
 from echochamber.store import status
@@ -106,6 +106,9 @@ def settings_for(c: Community, *, token: bool = True, **collect: Any) -> Setting
         mastodon=(MastodonSource(c.url, ("hcsm",), None, TOKEN_ENV if token else None),),
         # the mock's URIs name an unreachable domain; home servers are tested in test_fediverse
         collect=CollectSettings(backoff_base=0.01, **{"home_servers": False, **collect}),
+        # about collection, not consent: noindex alone, as before [consent] (the recorded and
+        # mocked accounts read indexable: false); tests/test_consent.py covers the signals
+        consent=ConsentSettings(indexable=False, discoverable=False),
     )
 
 
@@ -290,7 +293,9 @@ def test_killed_collection_resumes_exactly_once(
     cfg = tmp_path / "echochamber.toml"
     cfg.write_text(
         f'[[sources.mastodon]]\nserver = "{community.url}"\ntags = ["hcsm"]\n'
-        f'token_env = "{TOKEN_ENV}"\n',
+        f'token_env = "{TOKEN_ENV}"\n'
+        # about collection, not consent (the mock's accounts read indexable: false)
+        "[consent]\nindexable = false\ndiscoverable = false\n",
         encoding="utf-8",
     )
     env = {**os.environ, TOKEN_ENV: "ana_token"}

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from echochamber.config import CollectSettings, MastodonSource, Settings
+from echochamber.config import CollectSettings, ConsentSettings, MastodonSource, Settings
 from echochamber.pipeline.collection import collect
 from echochamber.pipeline.context import JobContext
 from echochamber.store import status
@@ -46,6 +46,9 @@ def settings(world: World, **collect: Any) -> Settings:
     return Settings(
         mastodon=(MastodonSource(world.conf.url, ("hcsm",), None, TOKEN_ENV),),
         collect=CollectSettings(**{**base, **collect}),
+        # about collection, not consent: noindex alone, as before [consent] (the recorded and
+        # mocked accounts read indexable: false); tests/test_consent.py covers the signals
+        consent=ConsentSettings(indexable=False, discoverable=False),
     )
 
 

@@ -34,8 +34,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
+from echochamber.collect.consent import ConsentRules, mastodon_signal
 from echochamber.collect.normalize_mastodon import normalize_statuses
-from echochamber.config import CollectSettings, MastodonSource, Settings
+from echochamber.config import CollectSettings, ConsentSettings, MastodonSource, Settings
 from echochamber.pipeline.collection import collect, revisit
 from echochamber.pipeline.context import JobContext
 from echochamber.store import status
@@ -49,7 +50,7 @@ from echochamber.store.schema import (
     RawPayloadRow,
 )
 from echochamber.store.streams import add_watch
-from echochamber.text import hashed_key
+from echochamber.text import hashed_key, hashed_uri
 from tests.conftest import fixture_path
 from tests.replay import ReplayServer, load_cassette, serve_hosts
 
@@ -89,7 +90,15 @@ def settings(server: str, tag: str, **collect: Any) -> Settings:
     return Settings(
         mastodon=(MastodonSource(server, (tag,), None, None),),
         collect=CollectSettings(backoff_base=0.01, max_retries=1, **collect),
+        # about collection, not consent: noindex alone, as before [consent] (the recorded and
+        # mocked accounts read indexable: false); tests/test_consent.py covers the signals
+        consent=ConsentSettings(indexable=False, discoverable=False),
     )
+
+
+def opted_out(account: dict[str, Any]) -> bool:
+    """Whether the collector anonymises this account under these tests' settings."""
+    return mastodon_signal(account, ConsentRules.of(settings("https://x.example", "t"))) is not None
 
 
 def job(engine: Engine, hosts: dict[str, ReplayServer], now: datetime) -> JobContext:
@@ -163,11 +172,14 @@ def test_ichbinhanna_at_home_servers_off_then_on(
     assert stored(engine) == views
 
     # mastodon.social's own posts: its view is the home server's, counts and all
+    def uri(s: dict[str, Any]) -> str:  # an opted-out author's URIs (they name him) are hashed
+        return hashed_uri("mastodon", s["uri"]) if opted_out(s["account"]) else s["uri"]
+
     for s in local:
         counts = (s["replies_count"], s["reblogs_count"], s["favourites_count"])
-        assert views[s["uri"]] == (*counts, "mastodon.social", True)
+        assert views[uri(s)] == (*counts, "mastodon.social", True)
     # the rest keep the configured instance's view: no recording of their home exists
-    assert all(views[s["uri"]][3:] == ("mastodon.social", False) for s in remote)
+    assert all(views[uri(s)][3:] == ("mastodon.social", False) for s in remote)
 
     counted = (93, 617, 329)  # the README's sums of replies_count, reblogs_count, favourites
     assert tuple(before["counted"].values()) == counted
@@ -178,8 +190,11 @@ def test_ichbinhanna_at_home_servers_off_then_on(
 
     # where the home server was not recorded, its breaker opened before anything was sent
     notes = on[-1].skipped
-    unrecorded = {host(s["uri"]) for s in remote} - {"social.tchncs.de"}
-    assert len(unrecorded) == 29
+    # (an opted-out author's post, its URI a pseudonym, is not looked up at home)
+    asked = {host(s["uri"]) for s in remote if not opted_out(s["account"])}
+    unrecorded = asked - {"social.tchncs.de"}
+    assert len({host(s["uri"]) for s in remote} - {"social.tchncs.de"}) == 29
+    assert len(unrecorded) == 28
     for h in unrecorded:
         assert any(
             n.startswith(f"{h}: not routed to loopback") and "skipped until" in n for n in notes
@@ -254,9 +269,7 @@ def test_the_recorded_thread_at_home_servers_off_then_on(
     author = root["account"]["url"]
 
     def keys(accounts: list[dict[str, Any]]) -> set[str]:
-        return {
-            hashed_key("mastodon", a["url"]) if a.get("noindex") else a["url"] for a in accounts
-        }
+        return {hashed_key("mastodon", a["url"]) if opted_out(a) else a["url"] for a in accounts}
 
     with engine.connect() as conn:
 

@@ -16,8 +16,9 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
+from echochamber.collect.consent import ConsentRules, mastodon_signal
 from echochamber.collect.normalize_mastodon import normalize_statuses
-from echochamber.config import CollectSettings, MastodonSource, Settings
+from echochamber.config import CollectSettings, ConsentSettings, MastodonSource, Settings
 from echochamber.models import Post
 from echochamber.pipeline.collection import collect, revisit
 from echochamber.pipeline.context import JobContext
@@ -47,7 +48,15 @@ def settings(url: str, tag: str) -> Settings:
         mastodon=(MastodonSource(url, (tag,), None, None),),
         # the recordings' home servers are public hosts: their threads are served here alone
         collect=CollectSettings(backoff_base=0.01, max_retries=1, home_servers=False),
+        # about collection, not consent: noindex alone, as before [consent] (the recorded and
+        # mocked accounts read indexable: false); tests/test_consent.py covers the signals
+        consent=ConsentSettings(indexable=False, discoverable=False),
     )
+
+
+def opted_out(account: dict[str, Any]) -> bool:
+    """Whether the collector anonymises this account under these tests' settings."""
+    return mastodon_signal(account, ConsentRules.of(settings("https://x.example", "t"))) is not None
 
 
 def job(engine: Engine) -> JobContext:
@@ -61,8 +70,8 @@ def test_ichbinhanna_tag_timeline(engine: Engine) -> None:
     authors = {s["account"]["url"] for s in statuses}
     replies = [s for s in statuses if s["in_reply_to_id"]]
     assert (len(authors), len(replies)) == (74, 57)
-    # consent: an author who set noindex is kept under a hashed key only
-    private = {s["account"]["url"] for s in statuses if s["account"].get("noindex")}
+    # consent: an author who set noindex (or #nobot in the profile) is kept under a hashed key
+    private = {s["account"]["url"] for s in statuses if opted_out(s["account"])}
     assert private
     keys = {hashed_key("mastodon", a) if a in private else a for a in authors}
     ids = {s["id"] for s in statuses}
@@ -161,9 +170,7 @@ def test_recorded_conversation_boosts_and_favourites(engine: Engine) -> None:
     assert len(desc) == 59 and sum(s["in_reply_to_id"] == ROOT_ID for s in desc) == 43
 
     def keys(accounts: list[dict[str, Any]]) -> set[str]:
-        return {
-            hashed_key("mastodon", a["url"]) if a.get("noindex") else a["url"] for a in accounts
-        }
+        return {hashed_key("mastodon", a["url"]) if opted_out(a) else a["url"] for a in accounts}
 
     booster_urls = keys(bodies(boosts)[0])
     faver_urls = keys(bodies(favs)[0])

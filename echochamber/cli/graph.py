@@ -319,6 +319,11 @@ def bridges(
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), required=True, help="The file to write."
 )
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help="Name accounts by stable salted hashes (salt: ECHOCHAMBER_EXPORT_SALT, required).",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -328,15 +333,25 @@ def export(
     scope: str,
     fmt_: str,
     output: str,
+    pseudonymize: bool,
 ) -> None:
     """Write the window's graph (Gephi: gexf) with is_core, hop, community and activity."""
+    import os
+
+    from echochamber.config import SECRET_ENV
+    from echochamber.errors import ConfigError
     from echochamber.pipeline.queries import export_graph
 
+    salt = os.environ.get(SECRET_ENV["export_salt"]) if pseudonymize else None
+    if pseudonymize and not salt:
+        raise ConfigError(
+            f"--pseudonymize needs a salt in {SECRET_ENV['export_salt']} (kept apart from the data)"
+        )
     target = output_file(output)
     a = app(ctx)
     engine = a.engine()
     window = resolve_window(engine, week, start, end, scope, a.settings)
-    n, m = export_graph(engine, a.settings, window, scope, fmt_, str(target))
+    n, m = export_graph(engine, a.settings, window, scope, fmt_, str(target), salt=salt)
     if fmt_ == "csv":
         from echochamber.pipeline.queries import nodes_file
 

@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "collect": "echochamber.cli.collect:collect",
     "import": "echochamber.cli.collect:import_",
     "status": "echochamber.cli.status:status",
+    "forget": "echochamber.cli.consent:forget",
+    "prune": "echochamber.cli.consent:prune",
     "config": "echochamber.cli.config:config",
     "metrics": "echochamber.cli.metrics:metrics",
     "graph": "echochamber.cli.graph:graph",

@@ -12,7 +12,7 @@ from echochamber.cli.context import app, emit_json, out, safe
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """What the store holds and the state of every stream and job."""
-    from echochamber.store import deliveries, job_status
+    from echochamber.store import deliveries, job_status, kept, registry_summary
     from echochamber.store import status as store_status
 
     a = app(ctx)
@@ -20,6 +20,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
     data = store_status(engine)
     data["jobs"] = job_status(engine)
     data["deliveries"] = [d.as_dict() for d in deliveries(engine)]
+    r = a.settings.retention
+    data["kept"] = {
+        **kept(engine),
+        "raw_payloads_days": r.raw_payloads_days or None,
+        "text_days": r.text_days or None,
+        "forget_registry": registry_summary(engine),
+    }
     if as_json:
         emit_json(data)
         return
@@ -61,6 +68,16 @@ def status(ctx: click.Context, as_json: bool) -> None:
             if srv.get("skipped_until"):
                 why += f"; skipped until {srv['skipped_until']}"
         out(f"server {safe(srv['host'])}: {safe(why)}")
+    k = data["kept"]
+    days = lambda n: f"kept {n:g} days" if n else "kept"  # noqa: E731
+    out(
+        f"raw payloads: {k['raw_payloads']} ({days(k['raw_payloads_days'])}; oldest "
+        f"{k['oldest_raw_payload'] or '-'})   post texts: {k['texts']} ({days(k['text_days'])};"
+        f" oldest {k['oldest_text'] or '-'})   deleted posts: {k['deleted_posts']} (no text)"
+    )
+    reg = k["forget_registry"]["by_reason"]
+    if reg:
+        out("forget registry: " + ", ".join(f"{n} {why}" for why, n in sorted(reg.items())))
     for job in data["jobs"]:
         out(
             f"job {job['job']}: last {job['status']} {job.get('finished_at') or ''}"

@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from echochamber.collect.base import Options, Revisit, revisit_each
+from echochamber.collect.consent import ConsentRules
 from echochamber.collect.normalize_bluesky import normalize_records
 from echochamber.config import BlueskySource, Settings
 from echochamber.errors import AuthError, RateLimited, SourceError, SourceUnavailable
 from echochamber.models import Cursor, Page, PageSink, Platform, Stream, WatchedPost
+from echochamber.text import is_hashed
 
 log = logging.getLogger(__name__)
 PUBLIC = "https://public.api.bsky.app"
@@ -122,6 +124,7 @@ def collect_tag(
     tracked: Iterable[str] = (),
     max_pages: int = 50,
     stop: Callable[[], bool] = lambda: False,
+    consent: ConsentRules | None = None,
 ) -> None:
     """Page ``searchPosts`` for ``#tag`` (latest first) down to the stream's cursor.
 
@@ -134,7 +137,7 @@ def collect_tag(
             "app.bsky.feed.searchPosts", q=f"#{tag}", sort="latest", limit=100, cursor=cursor
         )
         posts = body.get("posts") or []
-        batch = normalize_records([body], tracked=tracked)
+        batch = normalize_records([body], tracked=tracked, consent=consent)
         sink(Page(batch, json.dumps(body).encode(), "app.bsky.feed.searchPosts"))
         stamps = [p.get("indexedAt") for p in posts if p.get("indexedAt")]
         if stamps and (top is None or max(stamps) > top):
@@ -150,11 +153,19 @@ def collect_tag(
 
 
 def enrich_post(
-    client: BlueskyClient, uri: str, sink: PageSink, *, tracked: Iterable[str] = ()
+    client: BlueskyClient,
+    uri: str,
+    sink: PageSink,
+    *,
+    tracked: Iterable[str] = (),
+    consent: ConsentRules | None = None,
 ) -> None:
-    """The thread, reposts, likes and quotes of one settling post, all pages."""
+    """The thread, reposts, likes and quotes of one settling post, all pages (none for a
+    post whose author opted out: its URI is a pseudonym the service cannot resolve)."""
+    if is_hashed(uri):
+        return
     thread = client.query("app.bsky.feed.getPostThread", uri=uri, depth=100)
-    tree = normalize_records([thread], tracked=tracked)
+    tree = normalize_records([thread], tracked=tracked, consent=consent)
     sink(Page(tree, json.dumps(thread).encode(), "app.bsky.feed.getPostThread"))
     posted_at = next((p.created_at for p in tree.posts if p.uri == uri), None)
     for nsid in (
@@ -166,7 +177,7 @@ def enrich_post(
         for _ in range(20):
             body = client.query(nsid, uri=uri, limit=100, cursor=cursor)
             body.setdefault("uri", uri)
-            batch = normalize_records([body], tracked=tracked, posted_at=posted_at)
+            batch = normalize_records([body], tracked=tracked, posted_at=posted_at, consent=consent)
             sink(Page(batch, json.dumps(body).encode(), nsid))
             cursor = body.get("cursor")
             items = body.get("repostedBy") or body.get("likes") or body.get("posts") or []
@@ -210,10 +221,17 @@ class BlueskySearch:
             sink,
             tracked=self.settings.tags,
             stop=self.options.stop,
+            consent=ConsentRules.of(self.settings),
         )
 
     def revisit(self, watched: WatchedPost, sink: PageSink) -> None:
-        enrich_post(self.client, watched.post.uri, sink, tracked=self.settings.tags)
+        enrich_post(
+            self.client,
+            watched.post.uri,
+            sink,
+            tracked=self.settings.tags,
+            consent=ConsentRules.of(self.settings),
+        )
 
     def revisit_many(self, watched: Sequence[WatchedPost], sink: PageSink) -> Iterator[Revisit]:
         return revisit_each(self, watched, sink, self.options.stop)

@@ -199,4 +199,6 @@ def clean_batch(batch: Batch) -> Batch:
     notes = list(c.notes)
     if c.dropped:
         notes.append(f"and {c.dropped} more cleaning notes")
-    return Batch(tuple(accounts), tuple(posts), tuple(ties), batch.notes + tuple(notes))
+    return Batch(
+        tuple(accounts), tuple(posts), tuple(ties), batch.notes + tuple(notes), batch.optouts
+    )

@@ -21,13 +21,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from echochamber.collect.consent import ConsentRules
 from echochamber.collect.homeserver import Servers, home_url, local_id, lookup
 from echochamber.collect.mastodon_client import MastodonClient, RawResponse
 from echochamber.collect.normalize_mastodon import normalize_actors, normalize_statuses
 from echochamber.collect.wire import Gone
 from echochamber.errors import BudgetExhausted, ImportFormatError, SourceError
 from echochamber.models import Batch, Page, Post, WatchedPost
-from echochamber.text import one_line, parse_time, server_host
+from echochamber.text import is_hashed, one_line, parse_time, server_host
 
 Resolver = Callable[[str, Iterable[str]], Mapping[str, tuple[str, str]]]
 Borrow = Callable[[], Any]  # a context manager yielding the configured server's client
@@ -85,6 +86,7 @@ class Enricher:
         tracked: Sequence[str],
         resolve: Resolver,
         respect_noindex: bool = True,
+        consent: ConsentRules | None = None,
     ) -> None:
         self.server = server
         self.host = server_host(server)
@@ -95,6 +97,7 @@ class Enricher:
         self.tracked = tuple(tracked)
         self.resolve = resolve
         self.respect_noindex = respect_noindex
+        self.consent = consent
         self.no_quotes: set[str] = set()
         self.skipped: set[str] = set()
 
@@ -103,7 +106,10 @@ class Enricher:
         out = Fetched(w)
         home = home_url(w.post.uri)
         plans: list[str] = []
-        if self.home_servers and home and server_host(home) != self.host:
+        # a pseudonymous URI (its author opted out) cannot be looked up at home: ask the home
+        # server only when it gave us the post's local id before
+        known = not is_hashed(w.post.uri) or w.local_id(server_host(home or "")) is not None
+        if self.home_servers and home and server_host(home) != self.host and known:
             plans.append(home)
         plans.append(self.server)
         last = ""
@@ -222,7 +228,12 @@ class Enricher:
         if a.part in ("boost", "favourite"):
             accounts = [x for x in data or () if isinstance(x, dict)]
             return normalize_actors(
-                accounts, post, a.part, server=a.server, respect_noindex=self.respect_noindex
+                accounts,
+                post,
+                a.part,
+                server=a.server,
+                respect_noindex=self.respect_noindex,
+                consent=self.consent,
             )
         if a.part == "context":
             if not isinstance(data, dict):
@@ -246,6 +257,7 @@ class Enricher:
                 tracked=self.tracked,
                 known=known,
                 respect_noindex=self.respect_noindex,
+                consent=self.consent,
             )
         except ImportFormatError as exc:
             raise SourceError(f"{host}: malformed status in {a.res.url}: {exc}") from None

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from echochamber.collect.consent import ConsentRules
 from echochamber.collect.enrich import with_edits
 from echochamber.collect.mastodon_client import MastodonClient, RawResponse
 from echochamber.collect.normalize_mastodon import normalize_statuses, parse_time
@@ -54,6 +55,7 @@ class StreamCollector:
         tracked: Sequence[str],
         resolve: Resolver,
         respect_noindex: bool = True,
+        consent: ConsentRules | None = None,
         progress: Progress | None = None,
         stop: Callable[[], bool] = lambda: False,
     ) -> None:
@@ -63,6 +65,7 @@ class StreamCollector:
         self.tracked = tuple(tracked)
         self.resolve = resolve
         self.respect_noindex = respect_noindex
+        self.consent = consent
         self.progress = progress or (lambda what, n: None)
         self.stop = stop
         self.posts_new = self.posts_seen = self.interactions_new = 0
@@ -80,6 +83,7 @@ class StreamCollector:
                 tracked=self.tracked,
                 known=self.resolve(parents),
                 respect_noindex=self.respect_noindex,
+                consent=self.consent,
             )
         except ImportFormatError as exc:
             raise SourceError(

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 from echochamber.collect.base import Options, Revisit
+from echochamber.collect.consent import ConsentRules
 from echochamber.collect.enrich import Enricher, Fetched
 from echochamber.collect.homeserver import Servers, home_url
 from echochamber.collect.mastodon import StreamCollector
@@ -100,6 +101,7 @@ class MastodonServer:
             tracked=self.settings.tags,
             resolve=lambda ids: self._resolve(server_host(self.config.server), ids),
             respect_noindex=self.settings.collect.respect_noindex,
+            consent=ConsentRules.of(self.settings),
             progress=self.options.progress,
             stop=self.options.stop,
         )
@@ -137,6 +139,7 @@ class MastodonServer:
                 tracked=self.settings.tags,
                 resolve=self._resolve,
                 respect_noindex=self.settings.collect.respect_noindex,
+                consent=ConsentRules.of(self.settings),
             )
         return self._enricher
 

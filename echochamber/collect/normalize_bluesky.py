@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from echochamber.collect.accumulator import Accumulator
+from echochamber.collect.consent import ConsentRules, anonymise, bluesky_signal
 from echochamber.errors import ImportFormatError
 from echochamber.models import Account, Batch, Post
 from echochamber.text import clean_text, normalize_tag, parse_time
@@ -96,9 +97,11 @@ def _facet_text(text: Any, index: Any) -> str:
 class _Out(Accumulator):
     platform = "bluesky"
 
-    def __init__(self, tracked: Iterable[str]) -> None:
+    def __init__(self, tracked: Iterable[str], rules: ConsentRules | None = None) -> None:
         super().__init__()
         self.tracked = frozenset(normalize_tag(t) for t in tracked)
+        self.rules = rules if rules is not None else ConsentRules()  # the label is honoured
+        self.optouts: set[str] = set()
 
     def actor(
         self, a: JSON | None, did: str | None = None, handle: str | None = None
@@ -112,6 +115,8 @@ class _Out(Accumulator):
             self.accounts[d] = Account(platform="bluesky", key=d, handle=handle, server="bsky")
             return str(d)
         if a:
+            if bluesky_signal(a.get("labels"), self.rules):
+                self.optouts.add(str(d))  # anonymised with the whole batch
             self.accounts[d] = Account(
                 platform="bluesky",
                 key=d,
@@ -205,7 +210,11 @@ class _Out(Accumulator):
 
 
 def normalize_records(
-    records: Sequence[JSON], *, tracked: Iterable[str] = (), posted_at: datetime | None = None
+    records: Sequence[JSON],
+    *,
+    tracked: Iterable[str] = (),
+    posted_at: datetime | None = None,
+    consent: ConsentRules | None = None,
 ) -> Batch:
     """Any mix of post views, searchPosts/getQuotes/feed responses, threads, likes, reposts.
 
@@ -214,8 +223,9 @@ def normalize_records(
     is dated by its post: the post's ``createdAt`` when the batch has it, else the time in the
     post's record key, else ``posted_at`` (the post's time, known from elsewhere); with none
     of these it is refused (it must not fall into whatever week the import happens to run in).
+    Authors labelled ``!no-unauthenticated`` are anonymised (:mod:`.consent`).
     """
-    out = _Out(tracked)
+    out = _Out(tracked, consent)
     lists = []
     for r in records:
         if "thread" in r:
@@ -242,7 +252,7 @@ def normalize_records(
             raise ImportFormatError("not a Bluesky post view, thread, feed or likes/reposts list")
     for r in lists:
         _likes_and_reposts(out, r, posted_at)
-    return out.batch()
+    return anonymise(out.batch(), out.optouts)
 
 
 def _likes_and_reposts(out: _Out, r: JSON, posted_at: datetime | None) -> None:

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from echochamber.collect.clean import clean_batch
+from echochamber.collect.consent import NOINDEX_ONLY, ConsentRules, anonymise, mastodon_signal
 from echochamber.errors import ImportFormatError
 from echochamber.models import Account, Batch, Interaction, Post
 from echochamber.text import (
     clean_text,
-    hashed_key,
     html_to_text,
     normalize_tag,
     parse_time,
@@ -39,7 +39,7 @@ class _Ctx:
     server: str
     host: str
     tracked: frozenset[str]
-    respect_noindex: bool
+    rules: ConsentRules
     known: Mapping[str, tuple[str, str]]
     local: dict[str, tuple[str, str]] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
@@ -47,6 +47,7 @@ class _Ctx:
     posts: dict[str, Post] = field(default_factory=dict)
     interactions: dict[tuple[str, str, str, str], Interaction] = field(default_factory=dict)
     seen: dict[int, tuple[JSON, Account]] = field(default_factory=dict)
+    optouts: set[str] = field(default_factory=set)
 
 
 def _require(obj: JSON, name: str) -> Any:
@@ -66,7 +67,7 @@ def _qualified(acct: str, profile: Any, ctx: _Ctx) -> str:
     a profile URL, the answering server.
 
     >>> _qualified("ana", "https://hcsm.demo/@ana", _Ctx("http://127.0.0.1:8000", "127.0.0.1:8000",
-    ...     frozenset(), True, {}))
+    ...     frozenset(), ConsentRules(), {}))
     'ana@hcsm.demo'
     """
     if "@" in acct:
@@ -88,37 +89,26 @@ def _account(obj: JSON, ctx: _Ctx) -> Account:
     url = profile or f"https://{handle.split('@', 1)[1]}/@{username}"
     key = str(url)
     noindex = bool(obj.get("noindex"))
-    if noindex and ctx.respect_noindex:
-        account = Account(
-            platform="mastodon",
-            key=hashed_key("mastodon", key),
-            server=handle.split("@", 1)[1],
-            bot=bool(obj.get("bot")),
-            noindex=True,
-        )
-    else:
-        created = obj.get("created_at")
-        account = Account(
-            platform="mastodon",
-            key=key,
-            handle=handle,
-            display_name=clean_text(obj.get("display_name")) or None,
-            server=handle.split("@", 1)[1],
-            followers=_int(obj.get("followers_count")),
-            following=_int(obj.get("following_count")),
-            bot=bool(obj.get("bot")),
-            noindex=noindex,
-            discoverable=obj.get("discoverable")
-            if isinstance(obj.get("discoverable"), bool)
-            else None,
-            created_at=parse_time(created) if created else None,
-        )
+    if mastodon_signal(obj, ctx.rules) is not None:
+        ctx.optouts.add(key)  # anonymised with the whole batch (collect/consent.py)
+    created = obj.get("created_at")
+    account = Account(
+        platform="mastodon",
+        key=key,
+        handle=handle,
+        display_name=clean_text(obj.get("display_name")) or None,
+        server=handle.split("@", 1)[1],
+        followers=_int(obj.get("followers_count")),
+        following=_int(obj.get("following_count")),
+        bot=bool(obj.get("bot")),
+        noindex=noindex,
+        discoverable=obj.get("discoverable") if isinstance(obj.get("discoverable"), bool) else None,
+        created_at=parse_time(created) if created else None,
+    )
     ctx.accounts[account.key] = account
     ctx.seen[id(obj)] = (obj, account)
     if obj.get("id") is not None:
         ctx.local_account[str(obj["id"])] = account.key
-        # a noindex account is reachable under its url too, so mentions of it hash alike
-        ctx.local_account.setdefault(key, account.key)
     return account
 
 
@@ -205,7 +195,7 @@ def _status(obj: JSON, ctx: _Ctx) -> Post:
             account_id = str(account_id)
             reply_target = mention_ids.get(account_id) or ctx.local_account.get(account_id)
 
-    text = "" if author.noindex and ctx.respect_noindex else html_to_text(obj.get("content"))
+    text = html_to_text(obj.get("content"))
     spoiler = clean_text(obj.get("spoiler_text"))
     if spoiler and text:
         text = f"{spoiler}\n{text}"
@@ -274,30 +264,50 @@ def normalize_statuses(
     tracked: Iterable[str] = (),
     known: Mapping[str, tuple[str, str]] | None = None,
     respect_noindex: bool = True,
+    consent: ConsentRules | None = None,
 ) -> Batch:
     """Normalise a page of Status objects served by ``server``.
 
-    Boosted and quoted statuses embedded in a status are normalised too.  Raises
+    Boosted and quoted statuses embedded in a status are normalised too; the accounts that
+    show an opt-out signal under ``consent`` (the collectors pass ``[consent]``'s rules;
+    without, noindex alone as ``respect_noindex`` says) are anonymised
+    (:mod:`echochamber.collect.consent`).  Raises
     :class:`~echochamber.errors.ImportFormatError` naming the missing field on a malformed status.
     """
     ctx = _Ctx(
         server=server,
         host=server_host(server),
         tracked=frozenset(normalize_tag(t) for t in tracked),
-        respect_noindex=respect_noindex,
+        rules=_rules(consent, respect_noindex),
         known=known or {},
     )
     for status in statuses:
         if not isinstance(status, Mapping):
             raise ImportFormatError("expected a Status object")
         _status(status, ctx)
-    return clean_batch(
+    batch = clean_batch(
         Batch(
             tuple(ctx.accounts.values()),
             tuple(ctx.posts.values()),
             tuple(ctx.interactions.values()),
         )
     )
+    return anonymise(batch, ctx.optouts)
+
+
+def _rules(consent: ConsentRules | None, respect_noindex: bool) -> ConsentRules:
+    if consent is None:  # a caller without settings: noindex alone, as the first releases
+        consent = NOINDEX_ONLY
+    if not respect_noindex and consent.noindex:
+        consent = ConsentRules(
+            False,
+            consent.indexable,
+            consent.discoverable,
+            consent.words,
+            consent.bluesky_label,
+            consent.exclude,
+        )
+    return consent
 
 
 def normalize_actors(
@@ -307,6 +317,7 @@ def normalize_actors(
     *,
     server: str,
     respect_noindex: bool = True,
+    consent: ConsentRules | None = None,
 ) -> Batch:
     """Ties from a ``reblogged_by`` (``kind="boost"``) or ``favourited_by`` list for ``post``.
 
@@ -314,7 +325,7 @@ def normalize_actors(
     """
     if kind not in ("boost", "favourite"):
         raise ValueError(f"kind must be boost or favourite, not {kind!r}")
-    ctx = _Ctx(server, server_host(server), frozenset(), respect_noindex, {})
+    ctx = _Ctx(server, server_host(server), frozenset(), _rules(consent, respect_noindex), {})
     for obj in accounts:
         account = _account(obj, ctx)
         _add(
@@ -329,4 +340,5 @@ def normalize_actors(
                 target_post=post.uri,
             ),
         )
-    return clean_batch(Batch(tuple(ctx.accounts.values()), (), tuple(ctx.interactions.values())))
+    batch = clean_batch(Batch(tuple(ctx.accounts.values()), (), tuple(ctx.interactions.values())))
+    return anonymise(batch, ctx.optouts)

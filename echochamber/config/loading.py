@@ -22,11 +22,13 @@ from echochamber.config.settings import (
     SECRET_WORDS,
     BlueskySource,
     CollectSettings,
+    ConsentSettings,
     CoreSettings,
     GraphSettings,
     MastodonSource,
     MetricsSettings,
     ReportSettings,
+    RetentionSettings,
     ScheduleSettings,
     Settings,
     StoreSettings,
@@ -232,6 +234,8 @@ def load_settings(
         "metrics",
         "schedule",
         "report",
+        "consent",
+        "retention",
         "identities",
     }
     for key in raw:
@@ -263,6 +267,8 @@ def load_settings(
             metrics=_section(MetricsSettings, raw.get("metrics", {}), "metrics", env),
             schedule=_section(ScheduleSettings, raw.get("schedule", {}), "schedule", env),
             report=_section(ReportSettings, raw.get("report", {}), "report", env),
+            consent=_section(ConsentSettings, raw.get("consent", {}), "consent", env),
+            retention=_section(RetentionSettings, raw.get("retention", {}), "retention", env),
             identities=tuple(links),
             source_file=str(file) if file else None,
         )

@@ -24,6 +24,8 @@ SECRET_ENV = {
     "twitter_bearer_token": "ECHOCHAMBER_TWITTER_BEARER_TOKEN",
     "bluesky_handle": "ECHOCHAMBER_BLUESKY_HANDLE",
     "bluesky_app_password": "ECHOCHAMBER_BLUESKY_APP_PASSWORD",
+    "consent_salt": "ECHOCHAMBER_CONSENT_SALT",
+    "export_salt": "ECHOCHAMBER_EXPORT_SALT",
 }
 SECRET_WORDS = re.compile(r"(^|_)(token|password|secret)$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
@@ -126,6 +128,34 @@ class CoreSettings:
     exclude: tuple[str, ...] = ()  # accounts or servers that never enter the roster
 
 
+OPT_OUT_WORDS = ("#nobot", "#noindex", "#nosearch", "#noarchive")
+
+
+@dataclass(frozen=True)
+class ConsentSettings:
+    """Which opt-out signals are honoured (docs/data-and-consent.md); all on by default.
+
+    An account that shows one keeps no text, handle or profile data in the store, only a
+    hashed key.  ``exclude`` names accounts (handles or profile URLs, any platform; the only
+    signal a Twitter archive has) treated as opted out.
+    """
+
+    noindex: bool = True  # Mastodon: the account set noindex
+    indexable: bool = True  # Mastodon: indexable is false
+    discoverable: bool = True  # Mastodon: discoverable is false
+    words: tuple[str, ...] = OPT_OUT_WORDS  # in the profile note or fields
+    bluesky_label: bool = True  # Bluesky: the author's !no-unauthenticated label
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long raw payloads and post texts are kept (days; 0: keep them)."""
+
+    raw_payloads_days: float = 30.0
+    text_days: float = 0.0
+
+
 @dataclass(frozen=True)
 class GraphSettings:
     reply: float = 1.0
@@ -198,6 +228,8 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
+    consent: ConsentSettings = field(default_factory=ConsentSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     identities: tuple[tuple[str, ...], ...] = ()
     source_file: str | None = None
 

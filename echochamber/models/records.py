@@ -121,6 +121,9 @@ class Batch:
     interactions: tuple[Interaction, ...] = ()
     notes: tuple[str, ...] = ()
     """What cleaning changed or skipped (``post URI: reason``), for the run's report."""
+    optouts: tuple[str, ...] = ()
+    """Original keys of the accounts this batch anonymised for an opt-out signal (consent), so
+    the store anonymises what it already holds of them; never stored themselves."""
 
     def __add__(self, other: Batch) -> Batch:
         return Batch(
@@ -128,6 +131,7 @@ class Batch:
             self.posts + other.posts,
             self.interactions + other.interactions,
             self.notes + other.notes,
+            tuple(dict.fromkeys(self.optouts + other.optouts)),
         )
 
 

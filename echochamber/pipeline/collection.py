@@ -29,6 +29,7 @@ from echochamber.collect.registry import SOURCES
 from echochamber.config import Settings
 from echochamber.errors import BudgetExhausted, EchoChamberError, SourceError
 from echochamber.models import REVISITS, CollectResult, RunStatus, Stream
+from echochamber.pipeline.consent import guarded
 from echochamber.pipeline.context import JobContext
 from echochamber.store import (
     StreamSink,
@@ -133,7 +134,9 @@ def _run(ctx: JobContext, stream: Stream) -> Iterator[list[CollectResult]]:
     finish_run(ctx.engine, run_id, out[0], ctx.clock())
 
 
-def collect_stream(ctx: JobContext, source: Source, stream: Stream) -> CollectResult | None:
+def collect_stream(
+    ctx: JobContext, source: Source, stream: Stream, settings: Settings | None = None
+) -> CollectResult | None:
     """One pass over one stream under its lock (``None``: another process holds it)."""
     with job_lock(ctx.engine, "collect", stream.platform, stream.server, stream.name) as got:
         if not got:
@@ -152,7 +155,8 @@ def collect_stream(ctx: JobContext, source: Source, stream: Stream) -> CollectRe
             errors: list[str] = []
             budget = False
             try:
-                source.collect(stream, get_cursor(ctx.engine, stream), sink)
+                cursor = get_cursor(ctx.engine, stream)
+                source.collect(stream, cursor, guarded(sink, settings or Settings(), ctx))
             except BudgetExhausted as exc:
                 errors.append(one_line(exc))
                 budget = True
@@ -217,7 +221,7 @@ def revisit_source(
                 for w in due:
                     if now - w.post.created_at > settle + timedelta(days=1):
                         mark_checked(ctx.engine, w, ctx.clock(), settle)
-                for outcome in source.revisit_many(fresh, sink):
+                for outcome in source.revisit_many(fresh, guarded(sink, settings, ctx)):
                     if outcome.budget:
                         errors.append(outcome.error or "request budget spent")
                         budget = True
@@ -271,7 +275,7 @@ def collect(
             if ctx.stop():
                 break
             if _matches(stream, tag):
-                res = collect_stream(ctx, source, stream)
+                res = collect_stream(ctx, source, stream, settings)
                 if res is not None:
                     results.append(res)
         if revisit and not ctx.stop():

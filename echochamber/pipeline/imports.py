@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from echochamber.collect.archive import Chunk, detect_format, each_record, iter_archive
+from echochamber.collect.consent import ConsentRules
 from echochamber.collect.registry import ARCHIVE_FORMATS
 from echochamber.config import Settings
 from echochamber.errors import ImportFormatError
-from echochamber.models import Account, Interaction, Post, StoredPage
+from echochamber.models import Account, Interaction, Page, Post, StoredPage
+from echochamber.pipeline.consent import ConsentSink
 from echochamber.pipeline.context import JobContext
 from echochamber.store import store_page
 
@@ -63,10 +65,11 @@ def import_file(
     size = Path(path).stat().st_size
     stopped: str | None = None
     chunks = iter_archive(path, detected, tracked=settings.tags, server=server, workers=workers)
+    consent = ConsentSink(None, ctx.engine, ConsentRules.of(settings), ctx.clock)
     try:
         for chunk in chunks:
             refused: list[tuple[Record, str]] = []
-            stored = _store(ctx, chunk, platform, path, refused)
+            stored = _store(ctx, chunk, platform, path, refused, consent)
             if refused:
                 located = _locate(chunk, refused, detected, settings.tags, server)
                 chunk.errors = sorted([*chunk.errors, *located])
@@ -93,16 +96,18 @@ def _store(
     platform: str,
     path: str,
     refused: list[tuple[Record, str]],
+    consent: ConsentSink,
 ) -> StoredPage:
+    page = consent.screen(Page(chunk.batch, chunk.raw_zlib, f"file://{path}"))
     return store_page(
         ctx.engine,
-        chunk.batch,
-        raw=chunk.raw_zlib,
+        page.batch,
+        raw=page.raw,
         platform=platform,
         source=f"import:{path}",
         endpoint=f"file://{path}",
         now=ctx.clock(),
-        compressed=True,
+        compressed=page.raw is chunk.raw_zlib,
         on_refused=lambda record, reason: refused.append((record, reason)),
     )
 

@@ -177,10 +177,33 @@ def _hop(info: Any, u: int, v: int, forward: bool, kinds: Any) -> dict[str, Any]
     }
 
 
+def pseudonym(salt: str, name: str) -> str:
+    """A stable salted pseudonym for a handle or id in an export (HMAC-SHA256, 16 hex digits).
+
+    >>> pseudonym("s", "ana@a.example") == pseudonym("s", "ana@a.example") != pseudonym("t", "x")
+    True
+    """
+    import hashlib
+    import hmac
+
+    return "p:" + hmac.new(salt.encode(), name.encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def export_graph(
-    engine: Engine, settings: Settings, window: Window, scope: str, fmt: str, output: str
+    engine: Engine,
+    settings: Settings,
+    window: Window,
+    scope: str,
+    fmt: str,
+    output: str,
+    *,
+    salt: str | None = None,
 ) -> tuple[int, int]:
     """Write the window's graph; nodes carry is_core, hop, community and activity.
+
+    With ``salt`` (``--pseudonymize``) every node is named by a salted hash of its handle (or
+    its store id) instead of the handle: the same account has the same name in every export
+    made with the same salt, and nothing in the file names anyone.
 
     The core is the roster of the window's stored snapshot (the one its numbers used), or
     today's roster policy when the window has none.  Every participant is a node, those
@@ -200,11 +223,16 @@ def export_graph(
     hops = travel_distances(wk.acts, core)
     comm = community_of(G, seed=settings.metrics.seed)
     H = nx.DiGraph()
+
+    def name(n: Any) -> str:
+        plain = str(wk.info.get(n, {}).get("handle") or n)
+        return pseudonym(salt, plain) if salt is not None else plain
+
     for n in G.nodes:
         i = wk.info.get(n, {})
         H.add_node(
-            str(i.get("handle") or n),
-            label=str(i.get("handle") or n),
+            name(n),
+            label=name(n),
             is_core=n in core,
             hop=-1 if hops.get(n) is None else int(hops[n]),
             community=int(comm.get(n, -1)),
@@ -214,8 +242,8 @@ def export_graph(
         )
     for u, v, d in G.edges(data=True):
         H.add_edge(
-            str(wk.info.get(u, {}).get("handle") or u),
-            str(wk.info.get(v, {}).get("handle") or v),
+            name(u),
+            name(v),
             **{k: int(d.get(k, 0)) for k in KINDS},
             weight=float(d.get("weight", 0)),
         )

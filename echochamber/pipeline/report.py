@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from echochamber.config import Settings
 from echochamber.errors import ConfigError, NotFound, ReportError
 from echochamber.models import Window
+from echochamber.pipeline.consent import public_story
 from echochamber.pipeline.context import JobContext
 from echochamber.pipeline.freshness import default_week
 from echochamber.pipeline.snapshot import community_window, newest_final_week, snapshot_of
@@ -93,7 +94,7 @@ def report_data(
         other = load_snapshot(engine, window, scope, policy)
         if other is not None:
             by_scope[scope] = other.metrics
-    story = week_story(engine, settings, snap)
+    story = public_story(week_story(engine, settings, snap))
     return ReportData(
         tag_label=settings.title,
         week_label=window.label,

@@ -22,6 +22,10 @@ The API, by concern:
   :func:`post_by_ref`, :func:`account_id`, :func:`account_record`, :func:`conversation_rows`
 * fediverse: :func:`completeness`, :func:`load_servers`, :func:`save_servers`,
   :func:`failing_servers`
+* consent and retention: :func:`store_salt`, :func:`registered`, :func:`register`,
+  :func:`registry_summary`, :func:`anonymise_stored`, :func:`erase_accounts`
+  (:class:`Erasure`, :class:`StoredAccount`), :func:`erase_deleted_raw`, :func:`prune`,
+  :func:`kept`
 * status and jobs: :func:`status`, :func:`job_status`, :func:`record_start`,
   :func:`record_end`, :func:`scheduler_jobstore`, :func:`job_lock`
 """
@@ -83,25 +87,41 @@ _WHERE = {
     "record_end": "echochamber.store.jobs",
     "scheduler_jobstore": "echochamber.store.jobs",
     "job_lock": "echochamber.store.locks",
+    "Erasure": "echochamber.store.erasure",
+    "StoredAccount": "echochamber.store.erasure",
+    "store_salt": "echochamber.store.consent",
+    "registered": "echochamber.store.consent",
+    "register": "echochamber.store.consent",
+    "registry_summary": "echochamber.store.consent",
+    "anonymise_stored": "echochamber.store.consent",
+    "erase_accounts": "echochamber.store.consent",
+    "erase_deleted_raw": "echochamber.store.consent",
+    "prune": "echochamber.store.retention",
+    "kept": "echochamber.store.retention",
 }
 
 __all__ = [
     "AccountRecord",
     "DeliveryRecord",
     "Engine",
+    "Erasure",
     "GraphReader",
     "SnapshotState",
+    "StoredAccount",
     "StreamSink",
     "ThreadPost",
     "ThreadRows",
     "account_id",
     "account_record",
+    "anonymise_stored",
     "begin_delivery",
     "completeness",
     "conversation_rows",
     "database_error",
     "deliveries",
     "due_watch",
+    "erase_accounts",
+    "erase_deleted_raw",
     "failing_servers",
     "finish_run",
     "get_cursor",
@@ -113,6 +133,7 @@ __all__ = [
     "is_whole_weeks",
     "job_lock",
     "job_status",
+    "kept",
     "load_servers",
     "load_snapshot",
     "local_posts_of",
@@ -121,8 +142,12 @@ __all__ = [
     "mark_delivery",
     "post_by_ref",
     "previous_roster",
+    "prune",
     "record_end",
     "record_start",
+    "register",
+    "registered",
+    "registry_summary",
     "require_schema",
     "save_servers",
     "save_snapshot",
@@ -134,6 +159,7 @@ __all__ = [
     "store_batch",
     "store_page",
     "store_raw",
+    "store_salt",
     "week_rows",
     "weeks_with_data",
 ]
@@ -141,6 +167,15 @@ __all__ = [
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from echochamber.store.consent import (
+        anonymise_stored,
+        erase_accounts,
+        erase_deleted_raw,
+        register,
+        registered,
+        registry_summary,
+        store_salt,
+    )
     from echochamber.store.delivery import (
         DeliveryRecord,
         begin_delivery,
@@ -155,6 +190,7 @@ if TYPE_CHECKING:
         make_engine,
         require_schema,
     )
+    from echochamber.store.erasure import Erasure, StoredAccount
     from echochamber.store.fediverse import (
         completeness,
         failing_servers,
@@ -181,6 +217,7 @@ if TYPE_CHECKING:
         is_whole_weeks,
         weeks_with_data,
     )
+    from echochamber.store.retention import kept, prune
     from echochamber.store.snapshots import (
         SnapshotState,
         history,

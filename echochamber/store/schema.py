@@ -136,6 +136,7 @@ PostRow = _Table(
         Column("edited_at", UTCDateTime, nullable=True),
         Column("counts_server", String(255), nullable=True),
         Column("counts_home", Boolean, nullable=True),
+        Column("text_pruned_at", UTCDateTime, nullable=True),  # retention kept only @names
         Index("ix_posts_source_parent", "source", "in_reply_to_native"),
     )
 )
@@ -371,3 +372,29 @@ ServerRow = _Table(
     )
 )
 """Fediverse servers asked for posts: software (nodeinfo) and circuit-breaker state."""
+
+
+ConsentRow = _Table(
+    Table(
+        "consent_registry",
+        metadata,
+        Column("digest", String(64), primary_key=True),
+        Column("platform", String(16), nullable=True),
+        Column("reason", String(32), nullable=False),
+        Column("requested_at", UTCDateTime, nullable=False),
+        Column("changes", Text, nullable=True),
+    )
+)
+"""Forgotten or opted-out accounts: a salted hash of a key or handle (never either), why
+(``forget``, ``purge``, ``signal``), when, and what the request changed (JSON counts)."""
+
+
+MetaRow = _Table(
+    Table(
+        "store_meta",
+        metadata,
+        Column("name", String(64), primary_key=True),
+        Column("value", Text, nullable=False),
+    )
+)
+"""Named values of the store (the consent registry's salt when none is configured)."""
