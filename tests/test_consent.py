@@ -165,3 +165,16 @@ def test_the_report_names_only_accounts_without_a_signal(engine: Engine, world: 
     assert "an account that opted out" in text
     assert not [n for n in world.ben_needles if n.casefold() in text.casefold()]
     assert "hashed:" not in text
+
+
+def test_the_map_names_no_account_that_opted_out(engine: Engine, world: World) -> None:
+    from echochamber.pipeline.maps import week_map
+    from echochamber.report.interactive_map import render_map_html
+
+    world.client("ben").account_update_credentials(note=f"<p>{BIO} #nobot</p>")
+    run(world, engine)
+    wm = week_map(engine, settings_for(world), Window.week_of(datetime.now(UTC)), "all")
+    names = [n.handle for n in wm.nodes]
+    assert f"ana@{world.host}" in names and "an account that opted out" in names
+    page = render_map_html(wm)
+    assert not [n for n in world.ben_needles if n.casefold() in page.casefold()]

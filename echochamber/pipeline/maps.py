@@ -18,10 +18,11 @@ from echochamber.graph.week import WeekGraph
 from echochamber.metrics.communities import community_of
 from echochamber.metrics.travel import travel_bridges, travel_distances
 from echochamber.models import KINDS, MapEdge, MapNode, Snapshot, WeekMap, Window
+from echochamber.pipeline.consent import OPTED_OUT_LABEL
 from echochamber.pipeline.freshness import is_final
 from echochamber.pipeline.snapshot import week_graph
 from echochamber.store import Engine, graph_reader, load_snapshot
-from echochamber.text import display_name
+from echochamber.text import display_name, is_hashed
 
 TOP_BRIDGES = 10
 
@@ -60,7 +61,7 @@ def build_map(
     rank = {a: i + 1 for i, a in enumerate(ranked)}
     community = community_of(G, seed=seed) if G.number_of_nodes() else {}
     activity = Counter(author for author, _ in wk.posts) + Counter(a.actor for a in wk.acts)
-    handle = {n: display_name(str(wk.info.get(n, {}).get("handle") or n)) for n in G.nodes}
+    handle = {n: _label(wk.info.get(n, {}).get("handle")) for n in G.nodes}
 
     def hop(n: int) -> int | None:
         d = dist.get(n)
@@ -98,6 +99,11 @@ def build_map(
         for i, n in enumerate(order)
     )
     return WeekMap(wk.window.label, wk.scope, nodes, tuple(edges), provisional, title)
+
+
+def _label(handle: str | None) -> str:
+    """An account's name on the map: none for an account that opted out (its key hashed)."""
+    return OPTED_OUT_LABEL if not handle or is_hashed(handle) else display_name(handle)
 
 
 def week_map(
