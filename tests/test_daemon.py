@@ -158,7 +158,9 @@ def test_two_daemons_collect_each_stream_single_flight(
     cfg = config(tmp_path, server.base_url)
     procs = [start(cfg, pg_server_url, tmp_path / f"log{i}") for i in range(2)]
     try:
-        wait_for(lambda: status(engine)["tagged_posts"] == 31)
+        # 31 tagged posts from the timeline, and the one untagged post their conversations
+        # bring (a later job of either daemon): wait for both before stopping them
+        wait_for(lambda: (status(engine)["tagged_posts"], status(engine)["posts"]) == (31, 32))
         with engine.connect() as conn:
             wait_for(lambda: len(conn.execute(select(CollectionRunRow.id)).all()) >= 6)
         for p in procs:
