@@ -119,6 +119,7 @@ def _post_rows(
 ) -> list[dict[str, Any]]:
     rows = []
     for p in posts:
+        home = is_home(p)
         rows.append(
             {
                 "platform": p.platform,
@@ -144,8 +145,8 @@ def _post_rows(
                 "collected_at": now,
                 "deleted_at": None,
                 "edited_at": p.edited_at,
-                "counts_server": p.source if is_home(p) is not None else None,
-                "counts_home": is_home(p),
+                "counts_server": p.source if home is not None else None,
+                "counts_home": home,
             }
         )
     return rows

@@ -141,7 +141,7 @@ def insert_ties(
             ties_t.c.platform,
         )
     )
-    new = conn.execute(ins, rows).all()
+    new = bulk.execute_returning(conn, ins, rows).all()
     counts: Counter[tuple[Any, ...]] = Counter()
     via: Counter[tuple[Any, ...]] = Counter()
     for kind, actor, target, at, via_reply, platform in new:
