@@ -276,7 +276,7 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     the same schema; runs interleaved, medians and the median of the per-run ratios."""
     n = args.statuses
     py = sys.executable
-    kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    kinds = (["sqlite"] if not args.no_sqlite else []) + (["postgresql"] if args.postgres else [])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "statuses.jsonl"
         path.write_bytes(b"\n".join(replicated_lines(n)) + b"\n")
@@ -778,6 +778,7 @@ def main() -> None:
     p.add_argument("--statuses", type=int, default=30_000)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--postgres", default=None, help="a server URL: also measure PostgreSQL")
+    p.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     p.add_argument("--pages", action="store_true", help="also collector pages, in-process")
     p.set_defaults(fn=cmd_ingest)
     p = sub.add_parser("api")

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from echochamber.store.schema import AccountRow, PostRow, PostSourceRow
 
@@ -73,6 +73,23 @@ def post_ids(conn: Connection, uris: Iterable[str]) -> dict[str, int]:
             select(posts_t.c.uri, posts_t.c.id).where(among(conn, posts_t.c.uri, part))
         )
         out.update({u: i for u, i in rows})
+    return out
+
+
+def post_ids_after(
+    conn: Connection, uris: Iterable[str], before: Mapping[str, int], upsert: Any
+) -> dict[str, int]:
+    """Ids of the posts with these URIs once ``upsert()`` has stored them, ``before`` being
+    those stored already.  On SQLite, where the transaction holds the one write lock and a new
+    row's id is past every id before it, the new ones are read by id, not looked up by URI."""
+    if conn.dialect.name != "sqlite":
+        upsert()
+        return post_ids(conn, uris)
+    last = conn.scalar(select(func.max(posts_t.c.id))) or 0
+    upsert()
+    out = dict(before)
+    new = conn.execute(select(posts_t.c.uri, posts_t.c.id).where(posts_t.c.id > last))
+    out.update({u: i for u, i in new})
     return out
 
 

@@ -1,7 +1,8 @@
 """Ties at ingest: replies linked across pages, interactions inserted once, weekly counts kept.
 
 Every new interaction adds to ``edge_weeks`` (per ISO week, actor, target and kind) in the same
-transaction; an interaction whose post was deleted is not stored again.
+transaction (:func:`add_edge_weeks`, once the batch is written); an interaction whose post was
+deleted is not stored again.
 """
 
 from __future__ import annotations
@@ -97,7 +98,9 @@ def insert_ties(
     ties: Sequence[Interaction],
     ids: Mapping[str, int],
     seen_by: tuple[str | None, bool | None, datetime],
-) -> int:
+) -> list[tuple[Any, ...]]:
+    """Insert the ties not stored yet (nor of a deleted post); returns the new ones as
+    ``(kind, actor id, target id, at, via_reply, platform)``."""
     rows = []
     seen: set[tuple[Any, ...]] = set()
     gone = deleted_among(conn, {u for t in ties for u in (t.subject, t.target_post) if u})
@@ -127,21 +130,29 @@ def insert_ties(
             }
         )
     if not rows:
-        return 0
+        return []
     rows.sort(key=lambda r: (r["kind"], r["actor_id"], r["target_id"], r["subject_uri"]))
-    ins = (
-        dialect_insert(conn, ties_t)
-        .on_conflict_do_nothing()
-        .returning(
-            ties_t.c.kind,
-            ties_t.c.actor_id,
-            ties_t.c.target_id,
-            ties_t.c.at,
-            ties_t.c.via_reply,
-            ties_t.c.platform,
+    c = ties_t.c
+    new = (c.kind, c.actor_id, c.target_id, c.at, c.via_reply, c.platform)
+    if conn.dialect.name == "sqlite":
+        # the batch holds SQLite's one write lock since its first write, and a new row's id
+        # is past every id before it: the new ties are those past the largest id before
+        last = conn.scalar(select(func.max(ties_t.c.id))) or 0
+        bulk.executemany(
+            conn, "interactions.insert_ignore", lambda: _insert_ignore_ties(conn), rows
         )
-    )
-    new = bulk.execute_returning(conn, ins, rows).all()
+        return [tuple(r) for r in conn.execute(select(*new).where(ties_t.c.id > last))]
+    ins = _insert_ignore_ties(conn).returning(*new)
+    return [tuple(r) for r in bulk.execute_returning(conn, ins, rows)]
+
+
+def _insert_ignore_ties(conn: Connection) -> Any:
+    return dialect_insert(conn, ties_t).on_conflict_do_nothing()
+
+
+def add_edge_weeks(conn: Connection, new: Sequence[tuple[Any, ...]]) -> None:
+    """Add new ties (``kind, actor id, target id, at, via_reply, platform``, as
+    :func:`insert_ties` returns them) to the weekly counts in ``edge_weeks``."""
     counts: Counter[tuple[Any, ...]] = Counter()
     via: Counter[tuple[Any, ...]] = Counter()
     for kind, actor, target, at, via_reply, platform in new:
@@ -165,7 +176,6 @@ def insert_ties(
             for (w, a, b, k, p), n in sorted(counts.items())
         ],
     )
-    return len(new)
 
 
 def _edge_weeks_add(conn: Connection) -> Any:
