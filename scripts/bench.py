@@ -264,10 +264,17 @@ def table_counts(url: str) -> dict[str, int]:
     return out
 
 
-def whole_process(argv: list[str]) -> float:
+def whole_process(argv: list[str], cpu: list[float] | None = None) -> float:
+    """Wall time of a process; its CPU time (user + system, its children's included) is
+    appended to ``cpu``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return wall
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
@@ -284,11 +291,14 @@ def cmd_ingest(args: argparse.Namespace) -> None:
         for kind in kinds:
             base_t: list[float] = []
             ours_t: list[float] = []
+            base_cpu: list[float] = []
+            ours_cpu: list[float] = []
             for run in range(args.runs):
                 url, target = fresh_store(kind, args.postgres, tmp, "base")
                 base_t.append(
                     whole_process(
-                        [py, str(ROOT / "scripts" / "ingest_baseline.py"), kind, str(path), target]
+                        [py, str(ROOT / "scripts" / "ingest_baseline.py"), kind, str(path), target],
+                        base_cpu,
                     )
                 )
                 if run == 0:
@@ -296,7 +306,9 @@ def cmd_ingest(args: argparse.Namespace) -> None:
                 url, _ = fresh_store(kind, args.postgres, tmp, "ours")
                 cmd = [py, "-m", "echochamber", "--db", url, "import", "--format", "mastodon"]
                 ours_t.append(
-                    whole_process([*cmd, "--server", "https://mastodon.social", str(path)])
+                    whole_process(
+                        [*cmd, "--server", "https://mastodon.social", str(path)], ours_cpu
+                    )
                 )
                 if run == 0:
                     ours_counts = table_counts(url)
@@ -305,7 +317,8 @@ def cmd_ingest(args: argparse.Namespace) -> None:
                         flag = "" if base_counts[t] == ours_counts[t] else "  (differs)"
                         print(f"  {t:<18} {base_counts[t]:>8,} {ours_counts[t]:>8,}{flag}")
                 print(
-                    f"  run {run + 1}: baseline {base_t[-1]:.2f} s, echochamber {ours_t[-1]:.2f} s",
+                    f"  run {run + 1}: baseline {base_t[-1]:.2f} s (CPU {base_cpu[-1]:.2f} s), "
+                    f"echochamber {ours_t[-1]:.2f} s (CPU {ours_cpu[-1]:.2f} s)",
                     flush=True,
                 )
             b, o = statistics.median(base_t), statistics.median(ours_t)
@@ -314,6 +327,12 @@ def cmd_ingest(args: argparse.Namespace) -> None:
                 f"{kind}: baseline {b:.2f} s ({b / n * 1e6:.0f} us/status), echochamber {o:.2f} s "
                 f"({o / n * 1e6:.0f} us/status): {ratio:.2f}x baseline (median of {args.runs} "
                 "runs, target >= 0.5)"
+            )
+            cpu = statistics.median(x / y for x, y in zip(base_cpu, ours_cpu, strict=True))
+            print(
+                f"{kind} CPU time (user + system, the process and its children; the server's "
+                f"not counted): baseline {statistics.median(base_cpu):.2f} s, echochamber "
+                f"{statistics.median(ours_cpu):.2f} s: {cpu:.2f}x"
             )
     if args.pages:
         cmd_pages(args)
