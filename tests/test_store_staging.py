@@ -216,3 +216,37 @@ def test_normalize_tag_ascii_shortcut(tag: str) -> None:
     import unicodedata
 
     assert normalize_tag(tag) == unicodedata.normalize("NFKC", tag.strip().lstrip("#")).casefold()
+
+
+def test_a_refused_record_in_a_staged_batch_is_named_and_the_rest_stored(
+    pg_server_url: str,
+) -> None:
+    """A value PostgreSQL refuses in a staged batch (an over-long key, past the cleaning
+    rules) fails the COPY; the batch is stored record by record and only that one is named."""
+    from sqlalchemy import select
+
+    from echochamber.models import Account, Post
+    from echochamber.store import bulk
+    from echochamber.store.schema import PostRow
+
+    long_key = "https://one.example/@" + "z" * 600
+    good = [
+        Post("mastodon", f"https://one.example/p/{i}", str(i), "https://one.example/@a", NOW, "hi")
+        for i in range(bulk.STAGE_ROWS + 10)
+    ]
+    bad = Post("mastodon", "https://one.example/p/bad", "bad", long_key, NOW, "hi")
+    batch = Batch(
+        (Account("mastodon", "https://one.example/@a"), Account("mastodon", long_key)),
+        (*good, bad),
+    )
+    engine = make_engine(pg_server_url)
+    init_db(engine)
+    _empty(engine)
+    with engine.begin() as conn:
+        stored = store_batch(conn, batch, now=NOW)
+    with engine.connect() as conn:
+        uris = set(conn.scalars(select(PostRow.uri)))
+    engine.dispose()
+    assert uris == {p.uri for p in good}
+    assert sorted(r.split(": ")[0] for r in stored.refused) == sorted([long_key, bad.uri])
+    assert all("COPY" not in r and "INSERT" not in r for r in stored.refused)

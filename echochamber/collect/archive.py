@@ -33,10 +33,6 @@ from echochamber.models import Batch
 FORMATS = tuple(ARCHIVE_FORMATS)
 Normaliser = Callable[[Sequence[Any], Sequence[str], str | None], Batch]
 BLOCK_BYTES = 4_000_000
-STATUS_BLOCK_BYTES = 16_000_000
-"""Blocks of a Mastodon archive (one Status, a few kB, a line): big enough that a chunk holds
-about ``chunk_records`` statuses, as a twarc2 block of pages of a hundred tweets does; fewer,
-larger transactions write each index page fewer times."""
 
 
 @dataclass
@@ -316,20 +312,17 @@ def iter_archive(
     tracked: Sequence[str] = (),
     server: str | None = None,
     chunk_records: int = 2000,
-    block_bytes: int | None = None,
+    block_bytes: int = BLOCK_BYTES,
     workers: int | None = None,
 ) -> Iterator[Chunk]:
     """Yield the file's :class:`Chunk` objects in order, at most ``chunk_records`` records
     each (an API v2 page is one record of a hundred tweets), so memory stays flat.
 
     ``workers`` parse in other processes (``None``: :func:`default_workers`); at most
-    ``workers + 1`` blocks are in flight.  ``block_bytes`` (``None``: by format, see
-    :data:`STATUS_BLOCK_BYTES`) is how much is read and parsed at a time.
+    ``workers + 1`` blocks are in flight.
     """
     if fmt == "auto":
         fmt = detect_format(path)
-    if block_bytes is None:
-        block_bytes = STATUS_BLOCK_BYTES if fmt == "mastodon" else BLOCK_BYTES
     _normaliser(fmt)  # an unknown format fails here, before any work
     tracked = tuple(tracked)
     if workers is None:
