@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, func, select, update
+from sqlalchemy import Connection, String, Table, and_, bindparam, func, select, update
 
 from echochamber.models import Interaction, Post
 from echochamber.store import bulk
@@ -39,31 +39,7 @@ def resolve_parents(
                 by_source[p.source].add(p.in_reply_to_native)
     for source, natives in by_source.items():
         for part in _chunks(sorted(natives)):
-            child = posts_t.alias("child")
-            rows = conn.execute(
-                select(
-                    child.c.id,
-                    child.c.uri,
-                    child.c.author_id,
-                    child.c.created_at,
-                    child.c.platform,
-                    posts_t.c.uri,
-                    posts_t.c.author_id,
-                )
-                .join(
-                    sources_t,
-                    and_(
-                        sources_t.c.server == child.c.source,
-                        sources_t.c.native_id == child.c.in_reply_to_native,
-                    ),
-                )
-                .join(posts_t, posts_t.c.id == sources_t.c.post_id)
-                .where(
-                    child.c.source == source,
-                    child.c.in_reply_to_uri.is_(None),
-                    child.c.in_reply_to_native.in_(part),
-                )
-            ).all()
+            rows = conn.execute(_unresolved_children(conn, source, part)).all()
             if rows:
                 conn.execute(
                     update(posts_t)
@@ -91,6 +67,39 @@ def resolve_parents(
                         )
                     )
     return ties
+
+
+def _unresolved_children(conn: Connection, source: str, natives: Sequence[str]) -> Any:
+    """Posts seen through ``source`` replying to one of the local ids ``natives`` whose parent
+    is stored but not linked yet: (child id, uri, author, time, platform, parent uri, author).
+
+    On PostgreSQL the ids come as one array, unnested and joined to the index on (source,
+    parent id): a plan that does not depend on the table's statistics, which a store being
+    filled by an import does not have yet (an ``IN`` list of thousands costs the driver more
+    than the query)."""
+    child = posts_t.alias("child")
+    cols = (child.c.id, child.c.uri, child.c.author_id, child.c.created_at, child.c.platform)
+    parent = (posts_t.c.uri, posts_t.c.author_id)
+    link = and_(
+        sources_t.c.server == child.c.source,
+        sources_t.c.native_id == child.c.in_reply_to_native,
+    )
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        array = bindparam(None, list(natives), type_=ARRAY(String))
+        wanted = func.unnest(array).table_valued("native").render_derived(name="wanted")
+        on = and_(child.c.source == source, child.c.in_reply_to_native == wanted.c.native)
+        base = select(*cols, *parent).select_from(wanted).join(child, on)
+    else:
+        base = select(*cols, *parent).where(
+            child.c.source == source, child.c.in_reply_to_native.in_(natives)
+        )
+    return (
+        base.join(sources_t, link)
+        .join(posts_t, posts_t.c.id == sources_t.c.post_id)
+        .where(child.c.in_reply_to_uri.is_(None))
+    )
 
 
 def insert_ties(
