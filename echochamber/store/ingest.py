@@ -324,10 +324,6 @@ def _store(
     conn: Connection, batch: Batch, now: datetime, server: str | None, token: bool | None
 ) -> StoredPage:
     posts = list({p.uri: p for p in batch.posts}.values())
-    if conn.dialect.name == "postgresql":
-        # a plan for each statement's own values: the plan a prepared statement falls back to
-        # is made from statistics that a store filled by this import does not have yet
-        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     _upsert_accounts(conn, _account_rows(batch, now))  # the first write: every author
     keys = {a.key for a in batch.accounts} | {p.author for p in posts}
     keys |= {p.in_reply_to_account for p in posts if p.in_reply_to_account}

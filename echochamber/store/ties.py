@@ -39,7 +39,7 @@ def resolve_parents(
                 by_source[p.source].add(p.in_reply_to_native)
     for source, natives in by_source.items():
         for part in _chunks(sorted(natives)):
-            rows = conn.execute(_unresolved_children(conn, source, part)).all()
+            rows = _children(conn, source, part)
             if rows:
                 conn.execute(
                     update(posts_t)
@@ -69,14 +69,26 @@ def resolve_parents(
     return ties
 
 
+def _children(conn: Connection, source: str, natives: Sequence[str]) -> Sequence[Any]:
+    """:func:`_unresolved_children`, planned for these values on PostgreSQL: the driver
+    prepares a statement it runs often, and the plan the server then falls back to is made
+    from statistics that a store being filled by an import does not have yet (a scan of the
+    whole table for every batch)."""
+    if conn.dialect.name != "postgresql":
+        return conn.execute(_unresolved_children(conn, source, natives)).all()
+    conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+    try:
+        return conn.execute(_unresolved_children(conn, source, natives)).all()
+    finally:
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = DEFAULT")
+
+
 def _unresolved_children(conn: Connection, source: str, natives: Sequence[str]) -> Any:
     """Posts seen through ``source`` replying to one of the local ids ``natives`` whose parent
     is stored but not linked yet: (child id, uri, author, time, platform, parent uri, author).
 
     On PostgreSQL the ids come as one array, unnested and joined to the index on (source,
-    parent id): a plan that does not depend on the table's statistics, which a store being
-    filled by an import does not have yet (an ``IN`` list of thousands costs the driver more
-    than the query)."""
+    parent id) (an ``IN`` list of thousands costs the driver more than the query)."""
     child = posts_t.alias("child")
     cols = (child.c.id, child.c.uri, child.c.author_id, child.c.created_at, child.c.platform)
     parent = (posts_t.c.uri, posts_t.c.author_id)
