@@ -250,3 +250,32 @@ def test_a_refused_record_in_a_staged_batch_is_named_and_the_rest_stored(
     assert uris == {p.uri for p in good}
     assert sorted(r.split(": ")[0] for r in stored.refused) == sorted([long_key, bad.uri])
     assert all("COPY" not in r and "INSERT" not in r for r in stored.refused)
+
+
+def test_chunks_are_grouped_and_a_break_keeps_what_came_before() -> None:
+    """Consecutive chunks go to one transaction until they hold GROUP_POSTS posts; when the
+    file breaks off, the chunks read before the break are still handed over, then the error."""
+    from echochamber.collect.archive import Chunk
+    from echochamber.errors import ImportFormatError
+    from echochamber.models import Post
+    from echochamber.pipeline.imports import _groups
+
+    def chunk(n: int) -> Chunk:
+        posts = tuple(
+            Post("mastodon", f"https://a.example/p/{n}/{i}", str(i), "https://a.example/@a", NOW)
+            for i in range(n)
+        )
+        return Chunk(Batch(posts=posts), records=n)
+
+    def broken() -> Any:
+        yield chunk(3)
+        yield chunk(4)
+        raise ImportFormatError("the file ends early")
+
+    sizes = [[c.records for c in g] for g in _groups(iter([chunk(3), chunk(4), chunk(2)]), 5)]
+    assert sizes == [[3, 4], [2]]
+    got: list[list[int]] = []
+    with pytest.raises(ImportFormatError):
+        for group in _groups(broken(), 100):
+            got.append([c.records for c in group])
+    assert got == [[3, 4]]
