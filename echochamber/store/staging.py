@@ -7,7 +7,8 @@ statement the other dialects run row by row runs once over that table: the same 
 statement (``ON CONFLICT`` clauses and all), made ``INSERT ... SELECT`` by ``from_select``.  The
 values pass through the columns' own bind processors first (UTC datetimes, say), so the rows
 stored are the ones the row-by-row statement stores.  A staging table lives as long as its
-connection, is emptied before each use and at commit, and is named for its target table.
+connection, is emptied before each use and at commit, and is named for its target table and
+columns.
 
 SQLAlchemy owns the connection: the ``COPY`` runs on the DBAPI connection under it, inside the
 caller's transaction; a refused value raises the same SQLAlchemy exception the row-by-row path
@@ -16,6 +17,7 @@ raises (a ``DataError`` for a malformed value, an ``IntegrityError`` for a broke
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
@@ -43,15 +45,17 @@ def _processors(conn: Connection, table: Table, keys: tuple[str, ...]) -> Any:
     return found
 
 
-def stage_name(table: Table) -> str:
-    return f"echochamber_stage_{table.name}"
+def stage_name(table: Table, keys: tuple[str, ...]) -> str:
+    """A staging table per target table and set of columns (so one made before a migration
+    added a column is never reused for rows that carry it)."""
+    return f"echochamber_stage_{table.name}_{zlib.crc32(','.join(keys).encode()):08x}"
 
 
 def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Any:
     """Empty ``table``'s staging table and ``COPY`` the rows into it; returns the staging table
     as a selectable with the rows' columns."""
     keys = tuple(rows[0])
-    name = stage_name(table)
+    name = stage_name(table, keys)
     cols = ", ".join(f'"{k}"' for k in keys)
     procs = _processors(conn, table, keys)
     get = itemgetter(*keys)
@@ -63,7 +67,7 @@ def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) ->
         with raw.cursor() as cur:
             cur.execute(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
-                f"SELECT * FROM {table.name} WITH NO DATA; TRUNCATE {name}"
+                f"SELECT {cols} FROM {table.name} WITH NO DATA; TRUNCATE {name}"
             )
             with cur.copy(sql) as copy:
                 write = copy.write_row
