@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks that print ratios against a baseline measured in the same run.
 
-    python scripts/bench.py ingest [--statuses 100000]     # issue 2: Status pages -> SQLite
+    python scripts/bench.py ingest [--statuses 30000] [--postgres URL]  # import, whole process
     python scripts/bench.py api [--new 400]                 # issue 2: requests per new status
     python scripts/bench.py graph [--posts 100000] [--big]  # issue 3: build, snapshot, queries
     python scripts/bench.py import [--mb 100]               # issue 5: twarc2 JSONL -> SQLite
@@ -89,64 +89,6 @@ def write_rows(db: sqlite3.Connection, batches: dict[str, list[Any]]) -> None:
     db.commit()
     for rows in batches.values():
         rows.clear()
-
-
-def baseline_ingest(lines: list[bytes], path: Path) -> float:
-    """A plain script: parse each line, keep the raw JSON, executemany posts, accounts and
-    interactions in 10,000-row batches (WAL)."""
-    import orjson
-
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.executescript("""
-        CREATE TABLE accounts (id INTEGER PRIMARY KEY, url TEXT UNIQUE, acct TEXT, name TEXT,
-                               followers INTEGER);
-        CREATE TABLE posts (id INTEGER PRIMARY KEY, uri TEXT UNIQUE, native TEXT, author TEXT,
-                            created TEXT, text TEXT, parent TEXT, raw BLOB);
-        CREATE TABLE ties (kind TEXT, actor TEXT, target TEXT, subject TEXT,
-                           UNIQUE(kind, actor, target, subject));
-    """)
-    t = time.perf_counter()
-    accounts, posts, ties = [], [], []
-
-    def flush() -> None:
-        db.executemany(
-            "INSERT OR IGNORE INTO accounts (url, acct, name, followers) VALUES (?,?,?,?)", accounts
-        )
-        db.executemany(
-            "INSERT OR IGNORE INTO posts (uri, native, author, created, text, parent,"
-            " raw) VALUES (?,?,?,?,?,?,?)",
-            posts,
-        )
-        db.executemany("INSERT OR IGNORE INTO ties VALUES (?,?,?,?)", ties)
-        db.commit()
-        accounts.clear()
-        posts.clear()
-        ties.clear()
-
-    for line in lines:
-        s = orjson.loads(line)
-        a = s["account"]
-        accounts.append((a["url"], a["acct"], a.get("display_name"), a.get("followers_count")))
-        posts.append(
-            (
-                s["uri"],
-                s["id"],
-                a["url"],
-                s["created_at"],
-                s.get("content"),
-                s.get("in_reply_to_id"),
-                line,
-            )
-        )
-        for m in s.get("mentions") or ():
-            ties.append(("mention", a["url"], m["url"], s["uri"]))
-        if len(posts) >= 10_000:
-            flush()
-    flush()
-    elapsed = time.perf_counter() - t
-    db.close()
-    return elapsed
 
 
 def same_rows_ingest(lines: list[bytes], path: Path) -> float:
@@ -270,57 +212,146 @@ def echochamber_ingest(lines: list[bytes], url: str, page: int) -> float:
     return elapsed
 
 
-def echochamber_import(lines: list[bytes], tmp: str) -> float:
-    """``echochamber import --format mastodon`` of the same statuses as one JSONL file."""
-    from echochamber.config import Settings
-    from echochamber.pipeline.context import JobContext
-    from echochamber.pipeline.imports import import_file
+TABLES = (
+    "accounts",
+    "posts",
+    "post_tags",
+    "post_sources",
+    "post_observations",
+    "interactions",
+    "edge_weeks",
+    "raw_payloads",
+)
+
+
+def fresh_store(kind: str, pg: str | None, tmp: str, name: str) -> tuple[str, str]:
+    """An initialised, empty store: ``(SQLAlchemy URL, what the baseline script connects to)``."""
+    from sqlalchemy import text
+
     from echochamber.store import init_db, make_engine
 
-    path = Path(tmp) / "statuses.jsonl"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    engine = make_engine(f"sqlite:///{tmp}/import.db")
+    if kind == "sqlite":
+        path = Path(tmp) / f"{name}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        if pg is None:
+            raise SystemExit("--postgres URL is needed for a PostgreSQL store")
+        admin = make_engine(pg, isolation_level="AUTOCOMMIT")
+        db = f"bench_{name}"
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{db}"'))
+        url = admin.url.set(database=db).render_as_string(hide_password=False)
+        admin.dispose()
+    engine = make_engine(url)
     init_db(engine)
-    settings = Settings()
-    elapsed, res = timed(
-        lambda: import_file(
-            settings,
-            JobContext(engine=engine),
-            str(path),
-            "mastodon",
-            server="https://mastodon.social",
-        )
-    )
     engine.dispose()
-    assert res.imported == len(lines), res
-    return elapsed
+    if kind == "sqlite":
+        return url, str(path)
+    return url, url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def table_counts(url: str) -> dict[str, int]:
+    from sqlalchemy import text
+
+    from echochamber.store import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        out = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+    engine.dispose()
+    return out
+
+
+def whole_process(argv: list[str], cpu: list[float] | None = None) -> float:
+    """Wall time of a process; its CPU time (user + system, its children's included) is
+    appended to ``cpu``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return wall
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
+    """Whole processes: ``echochamber import --format mastodon`` of N statuses (one JSON line
+    each) into a fresh store, against ``scripts/ingest_baseline.py`` writing the same rows into
+    the same schema; runs interleaved, medians and the median of the per-run ratios."""
+    n = args.statuses
+    py = sys.executable
+    kinds = (["sqlite"] if not args.no_sqlite else []) + (["postgresql"] if args.postgres else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "statuses.jsonl"
+        path.write_bytes(b"\n".join(replicated_lines(n)) + b"\n")
+        print(f"{n:,} statuses, {path.stat().st_size / 1e6:.1f} MB of JSON lines")
+        for kind in kinds:
+            base_t: list[float] = []
+            ours_t: list[float] = []
+            base_cpu: list[float] = []
+            ours_cpu: list[float] = []
+            for run in range(args.runs):
+                url, target = fresh_store(kind, args.postgres, tmp, "base")
+                base_t.append(
+                    whole_process(
+                        [py, str(ROOT / "scripts" / "ingest_baseline.py"), kind, str(path), target],
+                        base_cpu,
+                    )
+                )
+                if run == 0:
+                    base_counts = table_counts(url)
+                url, _ = fresh_store(kind, args.postgres, tmp, "ours")
+                cmd = [py, "-m", "echochamber", "--db", url, "import", "--format", "mastodon"]
+                ours_t.append(
+                    whole_process(
+                        [*cmd, "--server", "https://mastodon.social", str(path)], ours_cpu
+                    )
+                )
+                if run == 0:
+                    ours_counts = table_counts(url)
+                    print(f"{kind} rows, baseline / echochamber:")
+                    for t in TABLES:
+                        flag = "" if base_counts[t] == ours_counts[t] else "  (differs)"
+                        print(f"  {t:<18} {base_counts[t]:>8,} {ours_counts[t]:>8,}{flag}")
+                print(
+                    f"  run {run + 1}: baseline {base_t[-1]:.2f} s (CPU {base_cpu[-1]:.2f} s), "
+                    f"echochamber {ours_t[-1]:.2f} s (CPU {ours_cpu[-1]:.2f} s)",
+                    flush=True,
+                )
+            b, o = statistics.median(base_t), statistics.median(ours_t)
+            ratio = statistics.median(x / y for x, y in zip(base_t, ours_t, strict=True))
+            print(
+                f"{kind}: baseline {b:.2f} s ({b / n * 1e6:.0f} us/status), echochamber {o:.2f} s "
+                f"({o / n * 1e6:.0f} us/status): {ratio:.2f}x baseline (median of {args.runs} "
+                "runs, target >= 0.5)"
+            )
+            cpu = statistics.median(x / y for x, y in zip(base_cpu, ours_cpu, strict=True))
+            print(
+                f"{kind} CPU time (user + system, the process and its children; the server's "
+                f"not counted): baseline {statistics.median(base_cpu):.2f} s, echochamber "
+                f"{statistics.median(ours_cpu):.2f} s: {cpu:.2f}x"
+            )
+    if args.pages:
+        cmd_pages(args)
+
+
+def cmd_pages(args: argparse.Namespace) -> None:
+    """In-process: ``store_batch`` of collector pages (40 statuses, 2,000) into SQLite."""
     n = args.statuses
     lines = replicated_lines(n)
     with tempfile.TemporaryDirectory() as tmp:
-        lean = baseline_ingest(lines, Path(tmp) / "raw.db")
         base = same_rows_ingest(lines, Path(tmp) / "same.db")
-        print(
-            f"lean script (posts, accounts, mentions): {n / lean:9,.0f} statuses/s ({lean:.2f} s)"
-        )
-        print(
-            f"baseline: executemany the same rows    : {n / base:9,.0f} statuses/s ({base:.2f} s)"
-        )
+        print(f"in-process plain executemany       : {n / base:9,.0f} statuses/s ({base:.2f} s)")
         for page in (40, 2000):
             ours = echochamber_ingest(lines, f"sqlite:///{tmp}/e{page}.db", page)
             print(
-                f"echochamber pages of {page:>5}           : {n / ours:9,.0f} statuses/s "
-                f"({ours:.2f} s)  ratio {base / ours:.2f}x baseline, {lean / ours:.2f}x lean"
+                f"in-process store_batch, pages of {page:>5}: {n / ours:9,.0f} statuses/s "
+                f"({ours:.2f} s), {base / ours:.2f}x"
             )
-        ours = echochamber_import(lines, tmp)
-        print(
-            f"echochamber import --format mastodon   : {n / ours:9,.0f} statuses/s "
-            f"({ours:.2f} s)  ratio {base / ours:.2f}x baseline, {lean / ours:.2f}x lean "
-            "(target >= 0.5)"
-        )
-    print(f"peak RSS {rss_mb():.0f} MB")
 
 
 # ----------------------------------------------------------------------------- api
@@ -771,7 +802,11 @@ def main() -> None:
     )
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("ingest")
-    p.add_argument("--statuses", type=int, default=100_000)
+    p.add_argument("--statuses", type=int, default=30_000)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--postgres", default=None, help="a server URL: also measure PostgreSQL")
+    p.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    p.add_argument("--pages", action="store_true", help="also collector pages, in-process")
     p.set_defaults(fn=cmd_ingest)
     p = sub.add_parser("api")
     p.add_argument("--new", type=int, default=400)

@@ -33,6 +33,8 @@ from echochamber.models import Batch
 FORMATS = tuple(ARCHIVE_FORMATS)
 Normaliser = Callable[[Sequence[Any], Sequence[str], str | None], Batch]
 BLOCK_BYTES = 4_000_000
+AHEAD = 4
+"""Blocks parsed ahead of the one being stored, beyond one per worker."""
 
 
 @dataclass
@@ -323,7 +325,8 @@ def iter_archive(
     each (an API v2 page is one record of a hundred tweets), so memory stays flat.
 
     ``workers`` parse in other processes (``None``: :func:`default_workers`); at most
-    ``workers + 1`` blocks are in flight.
+    ``workers +`` :data:`AHEAD` blocks are in flight (the caller stores a few chunks together,
+    and the workers parse on meanwhile).
     """
     if fmt == "auto":
         fmt = detect_format(path)
@@ -348,7 +351,7 @@ def iter_archive(
                 job = pool.submit(parse_block, block, first, fmt, tracked, server, chunk_records)
                 pending.append((job, len(block), (pos, end)))
                 pos = end
-                if len(pending) > workers:
+                if len(pending) >= workers + AHEAD:
                     read = yield from _finish(pending.popleft(), read, path)
         finally:  # the blocks read before a break are still parsed and stored
             while pending:

@@ -97,7 +97,35 @@ class _Cleaner:
         return None
 
 
+def _fits(values: tuple[str | None, ...], limits: tuple[int, ...]) -> bool:
+    """Are these strings free of what is scrubbed and within their limits?  (The fast path:
+    a clean record is returned as it is, without building a cleaned copy to compare.)"""
+    for value, limit in zip(values, limits, strict=True):
+        if value is not None and (len(value) > limit or _CONTROL.search(value)):
+            return False
+    return True
+
+
+def _counted(values: tuple[int | None, ...], top: int) -> bool:
+    return all(v is None or 0 <= v <= top for v in values)
+
+
+_ACCOUNT_LIMITS = tuple(LIMITS[f"account.{f}"] for f in ("key", "handle", "display_name", "server"))
+_POST_FIELDS = ("uri", "native_id", "language", "url", "source", *_REFS)  # in this order
+_POST_LIMITS = tuple(LIMITS[f"post.{f}"] for f in _POST_FIELDS)
+_TIE_LIMITS = (
+    LIMITS["account.key"],
+    LIMITS["account.key"],
+    LIMITS["interaction.subject"],
+    LIMITS["interaction.target_post"],
+)
+
+
 def _account(c: _Cleaner, a: Account) -> Account | None:
+    if _fits((a.key, a.handle, a.display_name, a.server), _ACCOUNT_LIMITS) and _counted(
+        (a.followers, a.following), INT64
+    ):
+        return a
     key = c.scrub(a.key)
     if len(key) > LIMITS["account.key"]:
         c.note(key, f"account key over {LIMITS['account.key']} characters; account skipped")
@@ -121,7 +149,31 @@ def _key(c: _Cleaner, key: str | None) -> str | None:
     return None if key is None or len(key) > LIMITS["account.key"] else key
 
 
+def _post_clean(p: Post) -> bool:
+    """Does the post pass every rule unchanged?"""
+    key = LIMITS["account.key"]
+    tag = LIMITS["tag"]
+    if not _fits(
+        (p.uri, p.native_id, p.language, p.url, p.source, p.in_reply_to, p.in_reply_to_native),
+        _POST_LIMITS[:7],
+    ) or not _fits((p.conversation_root, p.boost_of, p.quote_of), _POST_LIMITS[7:]):
+        return False
+    if len(p.author) > key or (p.in_reply_to_account and len(p.in_reply_to_account) > key):
+        return False
+    if any(len(m) > key for m in p.mentions) or any(len(t) > tag for t in p.hashtags):
+        return False
+    names = "\n".join((p.author, p.in_reply_to_account or "", *p.mentions, *p.hashtags))
+    return (
+        not _CONTROL.search(names)
+        and len(set(p.hashtags)) == len(p.hashtags)
+        and _counted((p.replies_count, p.boosts_count, p.favourites_count, p.quotes_count), INT32)
+        and not _TEXT_BAD.search(p.text)
+    )
+
+
 def _post(c: _Cleaner, p: Post) -> Post | None:
+    if _post_clean(p):
+        return p
     uri = c.scrub(p.uri)
     if len(uri) > LIMITS["post.uri"]:
         c.note(uri, f"post URI over {LIMITS['post.uri']} characters; post skipped")
@@ -160,6 +212,8 @@ def _post(c: _Cleaner, p: Post) -> Post | None:
 
 
 def _tie(c: _Cleaner, t: Interaction) -> Interaction | None:
+    if _fits((t.actor, t.target, t.subject, t.target_post), _TIE_LIMITS):
+        return t
     actor, target = _key(c, t.actor), _key(c, t.target)
     subject = c.scrub(t.subject)
     if actor is None or target is None or len(subject) > LIMITS["interaction.subject"]:

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from echochamber.collect.clean import clean_batch
 from echochamber.collect.consent import NOINDEX_ONLY, ConsentRules, anonymise, mastodon_signal
 from echochamber.errors import ImportFormatError
@@ -48,6 +50,7 @@ class _Ctx:
     interactions: dict[tuple[str, str, str, str], Interaction] = field(default_factory=dict)
     seen: dict[int, tuple[JSON, Account]] = field(default_factory=dict)
     optouts: set[str] = field(default_factory=set)
+    built: dict[bytes, tuple[Account, str]] = field(default_factory=dict)
 
 
 def _require(obj: JSON, name: str) -> Any:
@@ -82,6 +85,46 @@ def _account(obj: JSON, ctx: _Ctx) -> Account:
     seen = ctx.seen.get(id(obj))
     if seen is not None and seen[0] is obj:  # the same object again in this page
         return seen[1]
+    get = obj.get
+    try:  # what the account is made of, exactly (true is not 1 here)
+        fields: bytes | None = orjson.dumps([get(name) for name in _ACCOUNT_FIELDS])
+    except TypeError:
+        fields = None
+    built = ctx.built.get(fields) if fields is not None else None
+    if built is None:  # not an equal object earlier in the page
+        built = _new_account(obj, ctx)
+        if fields is not None:
+            ctx.built[fields] = built
+    account, key = built
+    ctx.accounts[account.key] = account
+    ctx.seen[id(obj)] = (obj, account)
+    if obj.get("id") is not None:
+        ctx.local_account[str(obj["id"])] = account.key
+        # a noindex account is reachable under its url too, so mentions of it hash alike
+        ctx.local_account.setdefault(key, account.key)
+    return account
+
+
+_ACCOUNT_FIELDS = (
+    "username",
+    "acct",
+    "url",
+    "uri",
+    "noindex",
+    "indexable",
+    "bot",
+    "display_name",
+    "followers_count",
+    "following_count",
+    "discoverable",
+    "created_at",
+)
+"""What :func:`_new_account` reads of an Account object (and the consent signals: the
+opt-out words of a profile are read once per account and page, on the first copy)."""
+
+
+def _new_account(obj: JSON, ctx: _Ctx) -> tuple[Account, str]:
+    """The account and its profile URL (its key, unless hashed)."""
     username = str(obj.get("username") or "")
     acct = str(obj.get("acct") or username)
     profile = obj.get("url") or obj.get("uri")
@@ -105,11 +148,7 @@ def _account(obj: JSON, ctx: _Ctx) -> Account:
         discoverable=obj.get("discoverable") if isinstance(obj.get("discoverable"), bool) else None,
         created_at=parse_time(created) if created else None,
     )
-    ctx.accounts[account.key] = account
-    ctx.seen[id(obj)] = (obj, account)
-    if obj.get("id") is not None:
-        ctx.local_account[str(obj["id"])] = account.key
-    return account
+    return account, key
 
 
 def _add(ctx: _Ctx, tie: Interaction) -> None:

@@ -1,4 +1,4 @@
-"""The import job: archive files, chunk by chunk, each chunk stored in one transaction.
+"""The import job: archive files, chunk by chunk, a couple of thousand posts a transaction.
 
 A record the database refuses (past the cleaning rules) does not stop its chunk: the rest is
 stored, and the refused record is reported like a bad line, ``FILE:LINE: reason``, where LINE
@@ -7,7 +7,8 @@ is the line it came from (found by parsing that chunk's lines again, one by one)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from echochamber.errors import ImportFormatError
 from echochamber.models import Account, Interaction, Page, Post, StoredPage
 from echochamber.pipeline.consent import ConsentSink
 from echochamber.pipeline.context import JobContext
-from echochamber.store import store_page
+from echochamber.store import store_pages
 
 Record = Account | Post | Interaction
 
@@ -50,7 +51,7 @@ def import_file(
     on_error: Callable[[str, int, str], None] | None = None,
     workers: int | None = None,
 ) -> ImportResult:
-    """Import an archive file chunk by chunk, each chunk in one transaction.
+    """Import an archive file chunk by chunk, about :data:`GROUP_POSTS` posts a transaction.
 
     Good records are stored even when others are bad; every bad record is reported with its
     line number.  Importing the same file again adds nothing.  ``workers`` processes parse
@@ -67,48 +68,81 @@ def import_file(
     chunks = iter_archive(path, detected, tracked=settings.tags, server=server, workers=workers)
     consent = ConsentSink(None, ctx.engine, ConsentRules.of(settings), ctx.clock)
     try:
-        for chunk in chunks:
-            refused: list[tuple[Record, str]] = []
-            stored = _store(ctx, chunk, platform, path, refused, consent)
-            if refused:
-                located = _locate(chunk, refused, detected, settings.tags, server)
-                chunk.errors = sorted([*chunk.errors, *located])
-            records += chunk.records
-            imported += chunk.records - len(chunk.errors)
+        for group in _groups(chunks):
+            refused: list[list[tuple[Record, str]]] = [[] for _ in group]
+            stored = _store(ctx, group, platform, path, refused, consent)
             new += stored.posts_new
             seen += stored.posts_seen
             ties += stored.interactions_new
-            for line, reason in chunk.errors:
-                errors.append((line, reason))
-                if on_error:
-                    on_error(path, line, reason)
-            ctx.report(f"{path}: records", chunk.records)
-            ctx.report(f"{path}: read", chunk.file_pos - at, size)
-            at = chunk.file_pos
+            for chunk, theirs in zip(group, refused, strict=True):
+                if theirs:
+                    located = _locate(chunk, theirs, detected, settings.tags, server)
+                    chunk.errors = sorted([*chunk.errors, *located])
+                records += chunk.records
+                imported += chunk.records - len(chunk.errors)
+                for line, reason in chunk.errors:
+                    errors.append((line, reason))
+                    if on_error:
+                        on_error(path, line, reason)
+                ctx.report(f"{path}: records", chunk.records)
+                ctx.report(f"{path}: read", chunk.file_pos - at, size)
+                at = chunk.file_pos
     except ImportFormatError as exc:  # the file broke off: what came before is stored
         stopped = str(exc)
     return ImportResult(path, detected, records, imported, new, seen, ties, tuple(errors), stopped)
 
 
+GROUP_POSTS = 2000
+"""Chunks are stored together, in one transaction, until they hold this many posts."""
+
+
+def _groups(chunks: Iterator[Chunk], posts: int = GROUP_POSTS) -> Iterator[list[Chunk]]:
+    """Consecutive chunks holding about ``posts`` posts together; when the file breaks off,
+    the chunks read before the break are yielded before the error goes on."""
+    group: list[Chunk] = []
+    size = 0
+    try:
+        for chunk in chunks:
+            group.append(chunk)
+            size += len(chunk.batch.posts)
+            if size >= posts:
+                yield group
+                group, size = [], 0
+    except ImportFormatError:
+        if group:
+            yield group
+        raise
+    if group:
+        yield group
+
+
 def _store(
     ctx: JobContext,
-    chunk: Chunk,
+    group: Sequence[Chunk],
     platform: str,
     path: str,
-    refused: list[tuple[Record, str]],
+    refused: Sequence[list[tuple[Record, str]]],
     consent: ConsentSink,
 ) -> StoredPage:
-    page = consent.screen(Page(chunk.batch, chunk.raw_zlib, f"file://{path}"))
-    return store_page(
+    """Screen each chunk for consent (:class:`ConsentSink`), then store the group in one
+    transaction; each chunk's refused records go to its own list in ``refused``."""
+
+    def collector(into: list[tuple[Record, str]]) -> Callable[[Record, str], None]:
+        return lambda record, reason: into.append((record, reason))
+
+    pages = []
+    for chunk, into in zip(group, refused, strict=True):
+        page = consent.screen(Page(chunk.batch, chunk.raw_zlib, f"file://{path}"))
+        raw = page.raw if page.raw is chunk.raw_zlib or not page.raw else zlib.compress(page.raw)
+        pages.append((page.batch, raw, collector(into)))
+    return store_pages(
         ctx.engine,
-        page.batch,
-        raw=page.raw,
+        pages,
         platform=platform,
         source=f"import:{path}",
         endpoint=f"file://{path}",
         now=ctx.clock(),
-        compressed=page.raw is chunk.raw_zlib,
-        on_refused=lambda record, reason: refused.append((record, reason)),
+        compressed=True,
     )
 
 

@@ -8,7 +8,7 @@ The API, by concern:
 
 * engine and schema: :func:`make_engine`, :func:`init_db`, :func:`require_schema`;
   errors: :func:`is_database_error`, :func:`database_error` (one line, no SQL)
-* ingest: :func:`store_batch`, :func:`store_raw`, :func:`store_page`,
+* ingest: :func:`store_batch`, :func:`store_raw`, :func:`store_page`, :func:`store_pages`,
   :func:`local_posts_of`
 * streams and cursors: :class:`StreamSink`, :func:`get_cursor`, :func:`start_run`,
   :func:`finish_run`
@@ -46,6 +46,7 @@ _WHERE = {
     "store_batch": "echochamber.store.ingest",
     "store_raw": "echochamber.store.raw",
     "store_page": "echochamber.store.raw",
+    "store_pages": "echochamber.store.raw",
     "local_posts_of": "echochamber.store.keys",
     "StreamSink": "echochamber.store.streams",
     "get_cursor": "echochamber.store.streams",
@@ -158,6 +159,7 @@ __all__ = [
     "status",
     "store_batch",
     "store_page",
+    "store_pages",
     "store_raw",
     "store_salt",
     "week_rows",
@@ -210,7 +212,7 @@ if TYPE_CHECKING:
         conversation_rows,
         post_by_ref,
     )
-    from echochamber.store.raw import store_page, store_raw
+    from echochamber.store.raw import store_page, store_pages, store_raw
     from echochamber.store.reader import (
         GraphReader,
         graph_reader,

@@ -5,8 +5,12 @@ parameters, running each column's processor) than SQLite spends writing the row.
 the statement is compiled once per (statement name, columns) with SQLAlchemy's own compiler, and
 the rows go to ``sqlite3.Cursor.executemany`` as tuples: a C ``itemgetter`` per row plus
 SQLAlchemy's bind processors (the UTC datetime and boolean conversions) only for the columns that
-have one.  Other dialects, and any statement this module cannot prepare exactly, take the plain
+have one.  Any statement this module cannot prepare exactly takes the plain
 ``Connection.execute(stmt, rows)`` path, so the SQL sent is the same either way.
+
+On PostgreSQL an ``INSERT`` of :data:`STAGE_ROWS` rows or more is staged instead: the rows are
+copied into a staging table and the same statement runs once as ``INSERT ... SELECT``
+(:mod:`echochamber.store.staging`); fewer rows (a collector's page) go as one ``executemany``.
 """
 
 from __future__ import annotations
@@ -19,11 +23,16 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, Insert
 
 from echochamber.store.schema import UTCDateTime
+from echochamber.store.staging import execute_staged
 
 Processor = Callable[[Any], Any]
+
+STAGE_ROWS = 50
+"""On PostgreSQL, an ``INSERT`` of at least this many rows is staged (``COPY``), fewer are sent
+as an ``executemany``; both write the same rows."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,9 @@ def executemany(
     """
     if not rows:
         return
+    if conn.dialect.name == "postgresql":
+        execute_returning(conn, stmt(), rows)
+        return
     if conn.dialect.name != "sqlite" or conn.dialect.paramstyle != "qmark":
         conn.execute(stmt(), list(rows))
         return
@@ -146,3 +158,11 @@ def executemany(
         ) from exc
     finally:
         cursor.close()
+
+
+def execute_returning(conn: Connection, stmt: Any, rows: Sequence[dict[str, Any]]) -> Any:
+    """``conn.execute(stmt, rows)`` for an ``INSERT`` (perhaps with ``RETURNING``): one staged
+    statement on PostgreSQL for :data:`STAGE_ROWS` rows or more; returns the result."""
+    if conn.dialect.name == "postgresql" and isinstance(stmt, Insert) and len(rows) >= STAGE_ROWS:
+        return execute_staged(conn, stmt.table, stmt, rows)  # type: ignore[arg-type]
+    return conn.execute(stmt, list(rows))

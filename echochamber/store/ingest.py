@@ -30,6 +30,7 @@ from echochamber.store.keys import (
     account_ids,
     dialect_insert,
     post_ids,
+    post_ids_after,
 )
 from echochamber.store.observations import is_home, record_observations
 from echochamber.store.schema import (
@@ -40,7 +41,7 @@ from echochamber.store.schema import (
     PostSourceRow,
     PostTagRow,
 )
-from echochamber.store.ties import insert_ties, resolve_parents
+from echochamber.store.ties import add_edge_weeks, insert_ties, resolve_parents
 
 accounts_t: Table = AccountRow.__table__  # type: ignore[assignment]
 posts_t: Table = PostRow.__table__  # type: ignore[assignment]
@@ -119,6 +120,7 @@ def _post_rows(
 ) -> list[dict[str, Any]]:
     rows = []
     for p in posts:
+        home = is_home(p)
         rows.append(
             {
                 "platform": p.platform,
@@ -144,8 +146,8 @@ def _post_rows(
                 "collected_at": now,
                 "deleted_at": None,
                 "edited_at": p.edited_at,
-                "counts_server": p.source if is_home(p) is not None else None,
-                "counts_home": is_home(p),
+                "counts_server": p.source if home is not None else None,
+                "counts_home": home,
             }
         )
     return rows
@@ -328,8 +330,10 @@ def _store(
     keys |= {t.actor for t in batch.interactions} | {t.target for t in batch.interactions}
     ids = account_ids(conn, keys)
     before = post_ids(conn, (p.uri for p in posts))
-    _upsert_posts(conn, _post_rows(posts, ids, now), before)
-    pids = post_ids(conn, (p.uri for p in posts))
+    rows = _post_rows(posts, ids, now)
+    pids = post_ids_after(
+        conn, [p.uri for p in posts], before, lambda: _upsert_posts(conn, rows, before)
+    )
     _insert_ignore(
         conn,
         tags_t,
@@ -353,6 +357,13 @@ def _store(
     record_observations(conn, posts, pids, now, token)
     ties = list(batch.interactions) + resolve_parents(conn, posts, ids)
     new_ties = insert_ties(conn, ties, ids, (server, token, now))
+    _after_written(conn, new_ties)
     return StoredPage(
-        posts_new=len(posts) - len(before), posts_seen=len(before), interactions_new=new_ties
+        posts_new=len(posts) - len(before), posts_seen=len(before), interactions_new=len(new_ties)
     )
+
+
+def _after_written(conn: Connection, new_ties: list[tuple[Any, ...]]) -> None:
+    """After the batch is written, in its transaction: the aggregates kept at ingest, from
+    what was new in it (the weekly tie counts)."""
+    add_edge_weeks(conn, new_ties)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from echochamber.store.schema import AccountRow, PostRow, PostSourceRow
 
@@ -35,6 +35,17 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[i : i + size]
 
 
+def among(conn: Connection, col: Any, values: Sequence[Any]) -> Any:
+    """``col IN (values)``; on PostgreSQL ``col = ANY(:array)``, one parameter however many
+    values (an ``IN`` list costs the driver and the compiler time per value)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return col == any_(bindparam(None, list(values), type_=ARRAY(col.type)))
+    return col.in_(values)
+
+
 def week_start(moment: datetime) -> Any:
     """The Monday (a ``date``) of the ISO week holding ``moment`` (UTC)."""
     day = moment.date()
@@ -47,7 +58,7 @@ def account_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for part in _chunks(wanted):
         rows = conn.execute(
-            select(accounts_t.c.key, accounts_t.c.id).where(accounts_t.c.key.in_(part))
+            select(accounts_t.c.key, accounts_t.c.id).where(among(conn, accounts_t.c.key, part))
         )
         out.update({k: i for k, i in rows})
     return out
@@ -58,8 +69,27 @@ def post_ids(conn: Connection, uris: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(uris))
     out: dict[str, int] = {}
     for part in _chunks(wanted):
-        rows = conn.execute(select(posts_t.c.uri, posts_t.c.id).where(posts_t.c.uri.in_(part)))
+        rows = conn.execute(
+            select(posts_t.c.uri, posts_t.c.id).where(among(conn, posts_t.c.uri, part))
+        )
         out.update({u: i for u, i in rows})
+    return out
+
+
+def post_ids_after(
+    conn: Connection, uris: Iterable[str], before: Mapping[str, int], upsert: Any
+) -> dict[str, int]:
+    """Ids of the posts with these URIs once ``upsert()`` has stored them, ``before`` being
+    those stored already.  On SQLite, where the transaction holds the one write lock and a new
+    row's id is past every id before it, the new ones are read by id, not looked up by URI."""
+    if conn.dialect.name != "sqlite":
+        upsert()
+        return post_ids(conn, uris)
+    last = conn.scalar(select(func.max(posts_t.c.id))) or 0
+    upsert()
+    out = dict(before)
+    new = conn.execute(select(posts_t.c.uri, posts_t.c.id).where(posts_t.c.id > last))
+    out.update({u: i for u, i in new})
     return out
 
 
@@ -74,7 +104,7 @@ def local_posts(
             select(sources_t.c.native_id, posts_t.c.uri, accounts_t.c.key)
             .join(posts_t, posts_t.c.id == sources_t.c.post_id)
             .join(accounts_t, accounts_t.c.id == posts_t.c.author_id)
-            .where(sources_t.c.server == server, sources_t.c.native_id.in_(part))
+            .where(sources_t.c.server == server, among(conn, sources_t.c.native_id, part))
         )
         out.update({n: (u, k) for n, u, k in rows})
     return out

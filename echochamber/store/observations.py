@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Table, delete, select, update
 
 from echochamber.models import Post
 from echochamber.store import bulk
-from echochamber.store.keys import _chunks, dialect_insert, week_start
+from echochamber.store.keys import _chunks, among, dialect_insert, week_start
 from echochamber.store.schema import EdgeWeekRow, InteractionRow, PostObservationRow, PostRow
 from echochamber.text import server_host
 
@@ -91,7 +91,7 @@ def deleted_among(conn: Connection, uris: Iterable[str]) -> set[str]:
         out.update(
             conn.scalars(
                 select(posts_t.c.uri).where(
-                    posts_t.c.uri.in_(part), posts_t.c.deleted_at.is_not(None)
+                    among(conn, posts_t.c.uri, part), posts_t.c.deleted_at.is_not(None)
                 )
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, Table
@@ -64,3 +65,34 @@ def store_page(
                 compressed=compressed,
             )
     return stored
+
+
+def store_pages(
+    engine: Engine,
+    pages: Sequence[tuple[Batch, bytes, OnRefused | None]],
+    *,
+    platform: str,
+    source: str,
+    endpoint: str,
+    now: datetime,
+    compressed: bool = False,
+) -> StoredPage:
+    """Store several ``(batch, raw payload, on_refused)`` in one transaction, each as
+    :func:`store_page` stores one and in their order (archive chunks: a transaction of a
+    couple of thousand posts writes each index page once, where one per chunk would write it
+    again and again)."""
+    total = StoredPage()
+    with engine.begin() as conn:
+        for batch, raw, on_refused in pages:
+            total = total + store_batch(conn, batch, now=now, on_refused=on_refused)
+            if raw:
+                store_raw(
+                    conn,
+                    platform=platform,
+                    source=source,
+                    endpoint=endpoint,
+                    body=raw,
+                    now=now,
+                    compressed=compressed,
+                )
+    return total

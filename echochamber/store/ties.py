@@ -1,7 +1,8 @@
 """Ties at ingest: replies linked across pages, interactions inserted once, weekly counts kept.
 
 Every new interaction adds to ``edge_weeks`` (per ISO week, actor, target and kind) in the same
-transaction; an interaction whose post was deleted is not stored again.
+transaction (:func:`add_edge_weeks`, once the batch is written); an interaction whose post was
+deleted is not stored again.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, func, select, update
+from sqlalchemy import Connection, String, Table, and_, bindparam, func, select, update
 
 from echochamber.models import Interaction, Post
 from echochamber.store import bulk
@@ -38,31 +39,7 @@ def resolve_parents(
                 by_source[p.source].add(p.in_reply_to_native)
     for source, natives in by_source.items():
         for part in _chunks(sorted(natives)):
-            child = posts_t.alias("child")
-            rows = conn.execute(
-                select(
-                    child.c.id,
-                    child.c.uri,
-                    child.c.author_id,
-                    child.c.created_at,
-                    child.c.platform,
-                    posts_t.c.uri,
-                    posts_t.c.author_id,
-                )
-                .join(
-                    sources_t,
-                    and_(
-                        sources_t.c.server == child.c.source,
-                        sources_t.c.native_id == child.c.in_reply_to_native,
-                    ),
-                )
-                .join(posts_t, posts_t.c.id == sources_t.c.post_id)
-                .where(
-                    child.c.source == source,
-                    child.c.in_reply_to_uri.is_(None),
-                    child.c.in_reply_to_native.in_(part),
-                )
-            ).all()
+            rows = _children(conn, source, part)
             if rows:
                 conn.execute(
                     update(posts_t)
@@ -92,12 +69,59 @@ def resolve_parents(
     return ties
 
 
+def _children(conn: Connection, source: str, natives: Sequence[str]) -> Sequence[Any]:
+    """:func:`_unresolved_children`, planned for these values on PostgreSQL: the driver
+    prepares a statement it runs often, and the plan the server then falls back to is made
+    from statistics that a store being filled by an import does not have yet (a scan of the
+    whole table for every batch)."""
+    if conn.dialect.name != "postgresql":
+        return conn.execute(_unresolved_children(conn, source, natives)).all()
+    conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+    try:
+        return conn.execute(_unresolved_children(conn, source, natives)).all()
+    finally:
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = DEFAULT")
+
+
+def _unresolved_children(conn: Connection, source: str, natives: Sequence[str]) -> Any:
+    """Posts seen through ``source`` replying to one of the local ids ``natives`` whose parent
+    is stored but not linked yet: (child id, uri, author, time, platform, parent uri, author).
+
+    On PostgreSQL the ids come as one array, unnested and joined to the index on (source,
+    parent id) (an ``IN`` list of thousands costs the driver more than the query)."""
+    child = posts_t.alias("child")
+    cols = (child.c.id, child.c.uri, child.c.author_id, child.c.created_at, child.c.platform)
+    parent = (posts_t.c.uri, posts_t.c.author_id)
+    link = and_(
+        sources_t.c.server == child.c.source,
+        sources_t.c.native_id == child.c.in_reply_to_native,
+    )
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        array = bindparam(None, list(natives), type_=ARRAY(String))
+        wanted = func.unnest(array).table_valued("native").render_derived(name="wanted")
+        on = and_(child.c.source == source, child.c.in_reply_to_native == wanted.c.native)
+        base = select(*cols, *parent).select_from(wanted).join(child, on)
+    else:
+        base = select(*cols, *parent).where(
+            child.c.source == source, child.c.in_reply_to_native.in_(natives)
+        )
+    return (
+        base.join(sources_t, link)
+        .join(posts_t, posts_t.c.id == sources_t.c.post_id)
+        .where(child.c.in_reply_to_uri.is_(None))
+    )
+
+
 def insert_ties(
     conn: Connection,
     ties: Sequence[Interaction],
     ids: Mapping[str, int],
     seen_by: tuple[str | None, bool | None, datetime],
-) -> int:
+) -> list[tuple[Any, ...]]:
+    """Insert the ties not stored yet (nor of a deleted post); returns the new ones as
+    ``(kind, actor id, target id, at, via_reply, platform)``."""
     rows = []
     seen: set[tuple[Any, ...]] = set()
     gone = deleted_among(conn, {u for t in ties for u in (t.subject, t.target_post) if u})
@@ -127,21 +151,29 @@ def insert_ties(
             }
         )
     if not rows:
-        return 0
+        return []
     rows.sort(key=lambda r: (r["kind"], r["actor_id"], r["target_id"], r["subject_uri"]))
-    ins = (
-        dialect_insert(conn, ties_t)
-        .on_conflict_do_nothing()
-        .returning(
-            ties_t.c.kind,
-            ties_t.c.actor_id,
-            ties_t.c.target_id,
-            ties_t.c.at,
-            ties_t.c.via_reply,
-            ties_t.c.platform,
+    c = ties_t.c
+    new = (c.kind, c.actor_id, c.target_id, c.at, c.via_reply, c.platform)
+    if conn.dialect.name == "sqlite":
+        # the batch holds SQLite's one write lock since its first write, and a new row's id
+        # is past every id before it: the new ties are those past the largest id before
+        last = conn.scalar(select(func.max(ties_t.c.id))) or 0
+        bulk.executemany(
+            conn, "interactions.insert_ignore", lambda: _insert_ignore_ties(conn), rows
         )
-    )
-    new = conn.execute(ins, rows).all()
+        return [tuple(r) for r in conn.execute(select(*new).where(ties_t.c.id > last))]
+    ins = _insert_ignore_ties(conn).returning(*new)
+    return [tuple(r) for r in bulk.execute_returning(conn, ins, rows)]
+
+
+def _insert_ignore_ties(conn: Connection) -> Any:
+    return dialect_insert(conn, ties_t).on_conflict_do_nothing()
+
+
+def add_edge_weeks(conn: Connection, new: Sequence[tuple[Any, ...]]) -> None:
+    """Add new ties (``kind, actor id, target id, at, via_reply, platform``, as
+    :func:`insert_ties` returns them) to the weekly counts in ``edge_weeks``."""
     counts: Counter[tuple[Any, ...]] = Counter()
     via: Counter[tuple[Any, ...]] = Counter()
     for kind, actor, target, at, via_reply, platform in new:
@@ -165,7 +197,6 @@ def insert_ties(
             for (w, a, b, k, p), n in sorted(counts.items())
         ],
     )
-    return len(new)
 
 
 def _edge_weeks_add(conn: Connection) -> Any:
