@@ -431,7 +431,7 @@ def snapshot_parts(engine: Any, settings: Any, window: Any) -> list[tuple[str, f
         parts.append(("read the week, hygiene, acts, graph", t))
     conv = Counter(a for a, _ in wk.posts)
     inp = SnapshotInput(
-        G=wk.G,
+        G=wk.net,
         core=wk.core,
         tagged_posts_by_author=dict(wk.tagged_posts),
         conversation_posts_by_author=dict(conv),
@@ -448,7 +448,7 @@ def snapshot_parts(engine: Any, settings: Any, window: Any) -> list[tuple[str, f
         )
     )
     parts.append((f"intervals: {m.bootstrap} resamples + jackknife", t))
-    t, _ = timed(lambda: sensitivity(wk.acts, wk.thread_author, wk.G, merged_rosters(others, same)))
+    t, _ = timed(lambda: sensitivity(wk.acts, wk.thread_author, wk.net, merged_rosters(others, same)))
     parts.append(("sensitivity: 4 other rosters", t))
     t, _ = timed(lambda: week_details(wk, inp))
     parts.append(("details (nodes, bridges, conversations)", t))

@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 from echochamber.graph.acts import Act
+from echochamber.graph.net import Net, as_net
 from echochamber.metrics.boundary import ei_index
 from echochamber.metrics.travel import travel_metrics
 
@@ -30,7 +31,7 @@ HEADLINE_KEYS = (
 def headline(
     acts: Sequence[Act],
     thread_author: Mapping[Hashable, Hashable],
-    G: nx.DiGraph,
+    G: nx.DiGraph | Net,
     core: Iterable[Hashable],
 ) -> dict[str, Any]:
     """The headline keys of one week for roster ``core`` (with ``core_size``): the travel
@@ -62,7 +63,7 @@ def headline(
 def sensitivity(
     acts: Sequence[Act],
     thread_author: Mapping[Hashable, Hashable],
-    G: nx.DiGraph,
+    G: nx.DiGraph | Net,
     rosters: Mapping[str, Iterable[Hashable]],
 ) -> dict[str, dict[str, Any]]:
     """``{"size:50": {...}, "policy:kcore": {...}, ...}``: the headline keys per roster.
@@ -74,4 +75,5 @@ def sensitivity(
     >>> s["size:1"]["outsiders_reached"], s["size:2"]["outsiders_reached"]
     (1, 0)
     """
-    return {name: headline(acts, thread_author, G, core) for name, core in rosters.items()}
+    net = as_net(G)
+    return {name: headline(acts, thread_author, net, core) for name, core in rosters.items()}

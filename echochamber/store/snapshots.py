@@ -33,7 +33,16 @@ def save_snapshot(engine: Engine, snap: Snapshot) -> None:
         "computed_at": snap.computed_at,
         "metrics": json.dumps(snap.metrics, allow_nan=False),
         "roster": json.dumps([asdict(m) for m in snap.roster]),
-        "details": json.dumps(asdict(snap.details), allow_nan=False, default=str),
+        "details": json.dumps(
+            {
+                "nodes": snap.details.nodes,
+                "bridges": snap.details.bridges,
+                "conversations": snap.details.conversations,
+                "new_voices": snap.details.new_voices,
+            },
+            allow_nan=False,
+            default=str,
+        ),
         "final": snap.final,
         "edition": snap.edition,
         "inputs": json.dumps(snap.inputs, allow_nan=False, sort_keys=True),
