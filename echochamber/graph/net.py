@@ -78,8 +78,7 @@ class Net:
     @cached_property
     def undirected(self) -> Any:
         """The undirected aggregate as an igraph graph with ``weight`` (built once)."""
-        import igraph as ig
-
+        ig = load_igraph()
         p = self.pairs
         g = ig.Graph(n=self.n, edges=np.column_stack([p.a, p.b]).tolist(), directed=False)
         g.es["weight"] = p.weight.tolist()
@@ -111,6 +110,33 @@ class Net:
             )
         )
         return G
+
+
+def load_igraph() -> Any:
+    """python-igraph, imported without the plotting stack it would otherwise load.
+
+    igraph's drawing modules import ``matplotlib.pyplot`` when it is installed (about 0.7 s of
+    a command's start-up); the engine never draws, so unless matplotlib is already loaded it
+    is hidden for the duration of the import (igraph then keeps a placeholder for it).
+    """
+    import sys
+
+    if "igraph" in sys.modules or "matplotlib" in sys.modules:
+        import igraph
+
+        return igraph
+    hidden = {name: sys.modules.get(name) for name in ("matplotlib", "matplotlib.pyplot")}
+    try:
+        for name in hidden:
+            sys.modules[name] = None  # type: ignore[assignment]
+        import igraph
+    finally:
+        for name, mod in hidden.items():
+            if mod is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = mod
+    return igraph
 
 
 def net_from_arcs(
