@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import random
 import resource
 import sqlite3
@@ -448,7 +449,9 @@ def snapshot_parts(engine: Any, settings: Any, window: Any) -> list[tuple[str, f
         )
     )
     parts.append((f"intervals: {m.bootstrap} resamples + jackknife", t))
-    t, _ = timed(lambda: sensitivity(wk.acts, wk.thread_author, wk.net, merged_rosters(others, same)))
+    t, _ = timed(
+        lambda: sensitivity(wk.acts, wk.thread_author, wk.net, merged_rosters(others, same))
+    )
     parts.append(("sensitivity: 4 other rosters", t))
     t, _ = timed(lambda: week_details(wk, inp))
     parts.append(("details (nodes, bridges, conversations)", t))
@@ -568,7 +571,7 @@ def cmd_store(args: argparse.Namespace) -> None:
     _populate(f"sqlite:///{Path(args.out).resolve()}", args.posts, args.weeks)
 
 
-def measured(argv: list[str]) -> tuple[float, float]:
+def measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of a whole process, measured by a wrapper process of its own
     so each run's peak is its own."""
     probe = (
@@ -578,7 +581,9 @@ def measured(argv: list[str]) -> tuple[float, float]:
         "t = time.perf_counter() - t\n"
         "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
     )
-    res = subprocess.run([sys.executable, "-c", probe, *argv], check=True, capture_output=True)
+    res = subprocess.run(
+        [sys.executable, "-c", probe, *argv], check=True, capture_output=True, env=env
+    )
     t, mb = res.stdout.split()
     return float(t), float(mb)
 
@@ -603,18 +608,27 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
         floor = [py, str(Path(__file__).resolve()), "floor", "--db", db, "--week", week]
         snap = [py, "-m", "echochamber", "--db", f"sqlite:///{db}", "metrics", "compute"]
         snap += ["--week", week]
-        rows: list[tuple[float, float, float, float]] = []
+        old_env = None
+        if args.old:  # the same command on another checkout of the package
+            import os
+
+            old_env = dict(os.environ, PYTHONPATH=str(Path(args.old).resolve()))
+        rows: list[tuple[float, ...]] = []
         for i in range(args.runs):
             tf, mf = measured(floor)
             ts, ms = measured(snap)
-            rows.append((ts, ms, tf, mf))
+            to, mo = measured(snap, old_env) if old_env else (math.nan, math.nan)
+            rows.append((ts, ms, tf, mf, to, mo))
             print(
-                f"run {i + 1}: compute {ts:.2f} s {ms:.0f} MB; floor {tf:.2f} s {mf:.0f} MB",
+                f"run {i + 1}: compute {ts:.2f} s {ms:.0f} MB; floor {tf:.2f} s {mf:.0f} MB"
+                + (f"; --old compute {to:.2f} s {mo:.0f} MB" if old_env else ""),
                 flush=True,
             )
-        ts, ms, tf, mf = (statistics.median(r[k] for r in rows) for k in range(4))
+        ts, ms, tf, mf, to, mo = (statistics.median(r[k] for r in rows) for k in range(6))
         print(f"store {db} ({n_status:,} posts), week {week}, medians of {args.runs}:")
         print(f"  metrics compute : {ts:.2f} s, peak {ms:.0f} MB")
+        if old_env:
+            print(f"  --old compute   : {to:.2f} s, peak {mo:.0f} MB = {to / tf:.2f}x floor time")
         print(f"  floor script    : {tf:.2f} s, peak {mf:.0f} MB")
         print(
             f"  ratio           : {ts / tf:.2f}x time (target <= 2.5x), "
@@ -893,6 +907,7 @@ def main() -> None:
     p.add_argument("--db", default=None, help="an existing SQLite store (default: populate one)")
     p.add_argument("--week", default=None, help="ISO week (default: the newest with data)")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--old", default=None, help="also time a checkout of another version")
     p.set_defaults(fn=cmd_snapshot)
     p = sub.add_parser("import")
     p.add_argument("--mb", type=float, default=100)
