@@ -613,11 +613,14 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
             import os
 
             old_env = dict(os.environ, PYTHONPATH=str(Path(args.old).resolve()))
+        old_snap = (
+            snap if args.old_db is None else [*snap[:3], f"sqlite:///{args.old_db}", *snap[4:]]
+        )
         rows: list[tuple[float, ...]] = []
         for i in range(args.runs):
             tf, mf = measured(floor)
             ts, ms = measured(snap)
-            to, mo = measured(snap, old_env) if old_env else (math.nan, math.nan)
+            to, mo = measured(old_snap, old_env) if old_env else (math.nan, math.nan)
             rows.append((ts, ms, tf, mf, to, mo))
             print(
                 f"run {i + 1}: compute {ts:.2f} s {ms:.0f} MB; floor {tf:.2f} s {mf:.0f} MB"
@@ -908,6 +911,7 @@ def main() -> None:
     p.add_argument("--week", default=None, help="ISO week (default: the newest with data)")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--old", default=None, help="also time a checkout of another version")
+    p.add_argument("--old-db", default=None, help="a copy of the store at --old's schema")
     p.set_defaults(fn=cmd_snapshot)
     p = sub.add_parser("import")
     p.add_argument("--mb", type=float, default=100)

@@ -271,3 +271,65 @@ def test_a_net_is_the_graph_it_came_from() -> None:
     H = net.to_networkx()
     assert sorted(H.edges()) == sorted(G.edges())
     assert all(H[u][v]["weight"] == d["weight"] for u, v, d in G.edges(data=True))
+
+
+# ----------------------------------------------------------------------------- kept aggregates
+
+
+def old_activity(conn: Any, window: Window) -> dict[int, int]:
+    """The first engine's ranking: tagged posts plus non-mention acts, aggregated per call."""
+    from echochamber.store import graphdata as gd
+
+    out = dict(gd.tagged_posts_by_author(conn, window))
+    for actor, _t, kind, n, _v in gd.edge_rows(conn, window):
+        if kind != "mention":
+            out[actor] = out.get(actor, 0) + n
+    return out
+
+
+def old_first_active(conn: Any, ids: list[int]) -> dict[int, Any]:
+    """The first engine's first-seen times: all history of posts and edge_weeks, per call."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from echochamber.store.schema import EdgeWeekRow as E
+    from echochamber.store.schema import PostRow as P
+
+    out: dict[int, Any] = {}
+    for aid, t in conn.execute(
+        select(P.author_id, func.min(P.created_at))
+        .where(P.author_id.in_(ids))
+        .group_by(P.author_id)
+    ):
+        out[aid] = t
+    for aid, week in conn.execute(
+        select(E.actor_id, func.min(E.week)).where(E.actor_id.in_(ids)).group_by(E.actor_id)
+    ):
+        t = datetime(week.year, week.month, week.day, tzinfo=UTC)
+        out[aid] = t if aid not in out or t < out[aid] else out[aid]
+    return out
+
+
+def test_account_weeks_kept_at_ingest_equal_the_aggregations(engine: Any) -> None:
+    from sqlalchemy import select
+
+    from echochamber.store.accountweeks import rebuild_account_weeks
+    from echochamber.store.graphdata import activity, first_active
+    from echochamber.store.schema import AccountWeekRow
+
+    p = SimParams(core_size=20, periphery_size=150, weeks=2, posts_per_week=120, mixing=0.3)
+    populate(engine, p)
+    t = AccountWeekRow.__table__
+    with engine.begin() as conn:
+        kept = sorted(conn.execute(select(t)).all())
+        rebuild_account_weeks(conn)
+        assert sorted(conn.execute(select(t)).all()) == kept and len(kept) > 150
+    with engine.connect() as conn:
+        for i in range(2):
+            w = Window(p.start + timedelta(weeks=i), p.start + timedelta(weeks=i + 1))
+            assert activity(conn, w) == old_activity(conn, w) != {}
+        both = Window(p.start, p.start + timedelta(weeks=2))
+        assert activity(conn, both) == old_activity(conn, both)
+        ids = sorted({r[1] for r in kept})
+        assert first_active(conn, ids) == old_first_active(conn, ids)

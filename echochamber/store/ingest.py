@@ -26,6 +26,7 @@ from sqlalchemy import exc as sa_exc
 
 from echochamber.models import Account, Batch, Interaction, Post, StoredPage
 from echochamber.store import bulk
+from echochamber.store.accountweeks import refresh_for_batch
 from echochamber.store.keys import (
     account_ids,
     dialect_insert,
@@ -353,6 +354,7 @@ def _store(
     record_observations(conn, posts, pids, now, token)
     ties = list(batch.interactions) + resolve_parents(conn, posts, ids)
     new_ties = insert_ties(conn, ties, ids, (server, token, now))
+    refresh_for_batch(conn, posts, ties, ids)  # account_weeks: the roster's and new voices' rows
     return StoredPage(
         posts_new=len(posts) - len(before), posts_seen=len(before), interactions_new=new_ties
     )

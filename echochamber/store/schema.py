@@ -204,6 +204,23 @@ EdgeWeekRow = _Table(
 """Interaction counts per ISO week (Monday), actor, target and kind, kept at ingest."""
 
 
+AccountWeekRow = _Table(
+    Table(
+        "account_weeks",
+        metadata,
+        Column("week", Date, primary_key=True),
+        Column("account_id", Integer, primary_key=True),
+        Column("platform", String(16), primary_key=True),
+        Column("posts", Integer, default=0, nullable=False),
+        Column("acts", Integer, default=0, nullable=False),
+        Column("first_at", UTCDateTime, nullable=True),
+        Index("ix_account_weeks_account", "account_id", "week"),
+    )
+)
+"""Per account and ISO week (Monday, UTC): tagged posts written, acts made (no mentions) and
+when it was first seen that week, kept at ingest (``store.accountweeks``)."""
+
+
 RawPayloadRow = _Table(
     Table(
         "raw_payloads",

@@ -1,0 +1,43 @@
+"""Per-account weekly activity and first-seen times, kept at ingest (``account_weeks``).
+
+The roster's ranking and ``new_voices`` read a few rows per account instead of aggregating
+``posts`` and ``edge_weeks`` over trailing weeks and all history on every snapshot.  The
+table is filled from the stored rows here (``store.accountweeks.rebuild_account_weeks``) and
+kept by every ingest batch afterwards.  A new table only: no batch copy on SQLite.
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "account_weeks",
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("posts", sa.Integer(), nullable=False),
+        sa.Column("acts", sa.Integer(), nullable=False),
+        sa.Column("first_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("week", "account_id", "platform", name="pk_account_weeks"),
+    )
+    op.create_index("ix_account_weeks_account", "account_weeks", ["account_id", "week"])
+    from echochamber.store.accountweeks import rebuild_account_weeks
+
+    rebuild_account_weeks(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_index("ix_account_weeks_account", table_name="account_weeks")
+    op.drop_table("account_weeks")
