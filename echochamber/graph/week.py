@@ -149,7 +149,9 @@ def week_net(
         if row is None:
             row = acc[(a, b)] = [0, 0, 0, 0, 0, 0.0]
         row[slot[kind]] += n
-        row[5] += w[kind] * n - (w["mention"] * via.get((a, b, kind), 0) if kind == "mention" else 0)
+        row[5] += w[kind] * n - (
+            w["mention"] * via.get((a, b, kind), 0) if kind == "mention" else 0
+        )
     return net_from_arcs([(a, b, r[:5], r[5]) for (a, b), r in acc.items()])
 
 

@@ -157,7 +157,9 @@ def touched(G: nx.Graph | nx.DiGraph | Net, core: Iterable[Node]) -> set[Node]:
     return {net.nodes[i] for i in hit.tolist()}
 
 
-def node_expansion(G: nx.Graph | nx.DiGraph | Net, core: Iterable[Node]) -> tuple[int, float | None]:
+def node_expansion(
+    G: nx.Graph | nx.DiGraph | Net, core: Iterable[Node]
+) -> tuple[int, float | None]:
     r"""``(outsiders_touched, node_expansion)``: \|N ∩ Γ(C)\| and that over \|C\|.
 
     References

@@ -97,7 +97,10 @@ def mixed_distribution(k: int, s: int) -> tuple[np.ndarray, np.ndarray]:
     lg = math.lgamma
     logp = np.array(
         [
-            lg(M + 1) - lg(v + 1) - lg((k - v) // 2 + 1) - lg(M - v - (k - v) // 2 + 1)
+            lg(M + 1)
+            - lg(v + 1)
+            - lg((k - v) // 2 + 1)
+            - lg(M - v - (k - v) // 2 + 1)
             + v * math.log(2)
             for v in x.tolist()
         ]

@@ -53,20 +53,24 @@ def report_data(
     with the newer week still settling beside it, labelled provisional.  What is computed is
     stored only when ``save`` (a real send); a preview or a dry run stores nothing."""
     window = community_window(settings, window)
-    snap = snapshot_of(engine, settings, window, "all", now, save=save)
+    snap = snapshot_of(engine, settings, window, "all", now, save=save, accounts="none")
     rows = [snap]
     for back in range(1, 12):
-        rows.append(snapshot_of(engine, settings, window.previous(back), "all", now, save=save))
+        rows.append(
+            snapshot_of(
+                engine, settings, window.previous(back), "all", now, save=save, accounts="none"
+            )
+        )
     rows.sort(key=lambda s: s.window.start)
     provisional = None
     newer = window.previous(-1)  # the week after it
     if newer.start <= now:
-        later = snapshot_of(engine, settings, newer, "all", now, save=save)
+        later = snapshot_of(engine, settings, newer, "all", now, save=save, accounts="none")
         if not later.final:
             provisional = (later.window.label, later.metrics)
     by_scope = {}
     for scope in ("mastodon", "twitter", "bluesky"):
-        other = load_snapshot(engine, window, scope, settings.core.policy)
+        other = load_snapshot(engine, window, scope, settings.core.policy, "none")
         if other is not None:
             by_scope[scope] = other.metrics
     return ReportData(

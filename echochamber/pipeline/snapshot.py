@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from echochamber.config import Settings
 from echochamber.config.weeks import zone_week
@@ -197,12 +198,14 @@ def snapshot_of(
     now: datetime | None = None,
     *,
     save: bool = False,
+    accounts: Any = "all",
 ) -> Snapshot:
     """The stored snapshot of ``window``; computed when there is none, or when it is
     provisional, of the first edition or stale and ``now`` is given.  What is computed is
-    stored only when ``save`` (a writing job); a reading command computes it in memory."""
+    stored only when ``save`` (a writing job); a reading command computes it in memory.
+    ``accounts``: which stored per-account rows to read (``load_snapshot``)."""
     window = community_window(settings, window)
-    snap = load_snapshot(engine, window, scope, settings.core.policy)
+    snap = load_snapshot(engine, window, scope, settings.core.policy, accounts)
     if snap is None:
         return compute(engine, settings, window, scope, now=now, save=save)
     if now is not None and (
@@ -248,7 +251,7 @@ def snapshot_recent(settings: Settings, ctx: JobContext) -> list[str]:
             for scope in scopes:
                 if ctx.stop():
                     return done
-                snap = load_snapshot(ctx.engine, window, scope, settings.core.policy)
+                snap = load_snapshot(ctx.engine, window, scope, settings.core.policy, "none")
                 if snap is None or not snap.final or window.start > newest.start:
                     compute(ctx.engine, settings, window, scope, now=now)
                     done.append(f"{window.label}/{scope}")

@@ -81,7 +81,7 @@ class _Table:
             raise AttributeError(f"table {self.__table__.name} has no column {name!r}") from None
 
 
-metadata = MetaData(naming_convention=NAMING)
+metadata: MetaData = MetaData(naming_convention=NAMING)
 
 
 AccountRow = _Table(
@@ -202,23 +202,6 @@ EdgeWeekRow = _Table(
     )
 )
 """Interaction counts per ISO week (Monday), actor, target and kind, kept at ingest."""
-
-
-AccountWeekRow = _Table(
-    Table(
-        "account_weeks",
-        metadata,
-        Column("week", Date, primary_key=True),
-        Column("account_id", Integer, primary_key=True),
-        Column("platform", String(16), primary_key=True),
-        Column("posts", Integer, default=0, nullable=False),
-        Column("acts", Integer, default=0, nullable=False),
-        Column("first_at", UTCDateTime, nullable=True),
-        Index("ix_account_weeks_account", "account_id", "week"),
-    )
-)
-"""Per account and ISO week (Monday, UTC): tagged posts written, acts made (no mentions) and
-when it was first seen that week, kept at ingest (``store.accountweeks``)."""
 
 
 RawPayloadRow = _Table(
@@ -388,3 +371,10 @@ ServerRow = _Table(
     )
 )
 """Fediverse servers asked for posts: software (nodeinfo) and circuit-breaker state."""
+
+
+# Tables derived from the rows above (kept aggregates, a snapshot's rows): their own module.
+from echochamber.store.schema_derived import (  # noqa: E402, F401
+    AccountWeekRow,
+    SnapshotAccountRow,
+)
