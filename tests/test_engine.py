@@ -333,3 +333,51 @@ def test_account_weeks_kept_at_ingest_equal_the_aggregations(engine: Any) -> Non
         assert activity(conn, both) == old_activity(conn, both)
         ids = sorted({r[1] for r in kept})
         assert first_active(conn, ids) == old_first_active(conn, ids)
+
+
+def test_per_account_rows_are_read_by_what_a_command_prints(engine: Any) -> None:
+    import json
+
+    from sqlalchemy import update
+
+    from echochamber.store import load_snapshot
+    from echochamber.store.schema import SnapshotRow
+    from echochamber.store.snapshotrows import rows_t
+
+    p = SimParams(core_size=10, periphery_size=80, weeks=2, posts_per_week=60, mixing=0.3)
+    populate(engine, p)
+    window = Window(p.start + timedelta(weeks=1), p.start + timedelta(weeks=2))
+    settings = Settings(
+        core=CoreSettings(size=p.core_size, window_weeks=1),
+        metrics=MetricsSettings(null_samples=0, bootstrap=0, sensitivity=False),
+    )
+    snap = compute(engine, settings, window)
+    nodes = snap.details.nodes
+    assert len(nodes) > 50
+    got = load_snapshot(engine, window, "all", settings.core.policy)
+    assert got is not None and equal(got.details.nodes, nodes) == []
+    core = load_snapshot(engine, window, "all", settings.core.policy, "core")
+    assert core is not None
+    assert (
+        set(core.details.nodes) == {str(m.id) for m in snap.roster} and core.roster == snap.roster
+    )
+    assert equal(core.details.nodes, {k: nodes[k] for k in core.details.nodes}) == []
+    one = next(iter(nodes))
+    only = load_snapshot(engine, window, "all", settings.core.policy, [int(one)])
+    assert only is not None and list(only.details.nodes) == [one]
+    none = load_snapshot(engine, window, "all", settings.core.policy, "none")
+    assert (
+        none is not None
+        and none.details.nodes == {}
+        and none.details.bridges == snap.details.bridges
+    )
+    # a snapshot saved before the rows keeps its nodes in the JSON: still read
+    with engine.begin() as conn:
+        conn.execute(rows_t.delete())
+        conn.execute(
+            update(SnapshotRow.__table__).values(
+                details=json.dumps({"nodes": nodes, "bridges": [], "conversations": []})
+            )
+        )
+    old = load_snapshot(engine, window, "all", settings.core.policy, "core")
+    assert old is not None and set(old.details.nodes) == set(core.details.nodes)
