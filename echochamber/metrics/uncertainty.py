@@ -92,54 +92,73 @@ def units_of(
     jackknife keys.  ``posts`` are the conversation posts as (author, conversation)."""
     C = frozenset(core)
     w = {k: 1.0 for k in ("reply", "mention", "boost", "quote", "favourite")} | dict(weights or {})
-    posts = list(posts)
+    acts, posts = list(acts), list(posts)
     index: dict[Hashable, int] = {}
     threads = sorted({a.thread for a in acts} | {t for _, t in posts}, key=str)
     for t in threads:
         index[t] = len(index)
-    n = len(index)
-    names = ("core_acts", "core_out", "cc", "cn", "nc", "nn", "posts", "posts_out")
-    sums = {k: np.zeros(n) for k in (*names, "rooted", "escaped")}
-    eng: set[tuple[Hashable, int]] = set()
-    present: set[tuple[Hashable, int]] = set()
-    unit_of_act = []
-    for a in acts:
-        u = index[a.thread]
-        unit_of_act.append(u)
-        present.add((a.actor, u))
-        if a.kind in TRAVEL and a.actor in C:
-            sums["core_acts"][u] += 1
-            sums["core_out"][u] += a.target not in C
-        side = ("c" if a.actor in C else "n") + ("c" if a.target in C else "n")
-        sums[side][u] += w[a.kind] if a.counted else 0.0
-        if (a.kind in TRAVEL and a.target in C) or (
-            a.kind in ("reply", "quote") and thread_author.get(a.thread) in C
-        ):
-            eng.add((a.actor, u))
-    outside_authors: set[int] = set()
-    for author, t in posts:
-        u = index[t]
-        present.add((author, u))
-        sums["posts"][u] += 1
-        sums["posts_out"][u] += author not in C
-        if author not in C:
-            outside_authors.add(u)
-    for t, author in thread_author.items():
-        if author in C and t in index:
-            sums["rooted"][index[t]] = 1
-            sums["escaped"][index[t]] = index[t] in outside_authors
-    return Units(n, sums, _pairs(eng, C), _pairs(present, C), unit_of_act)
+    n, m = len(index), len(acts)
+    unit = np.fromiter((index[a.thread] for a in acts), dtype=np.int64, count=m)
+    by_core = np.fromiter((a.actor in C for a in acts), dtype=bool, count=m)
+    on_core = np.fromiter((a.target in C for a in acts), dtype=bool, count=m)
+    travel = np.fromiter((a.kind in TRAVEL for a in acts), dtype=bool, count=m)
+    weight = np.fromiter((w[a.kind] if a.counted else 0.0 for a in acts), dtype=float, count=m)
+    in_core_thread = np.fromiter(
+        (a.kind in ("reply", "quote") and thread_author.get(a.thread) in C for a in acts),
+        dtype=bool,
+        count=m,
+    )
+
+    def tally(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(
+            unit[mask], weights=None if weights is None else weights[mask], minlength=n
+        ).astype(float)
+
+    sums = {
+        "core_acts": tally(travel & by_core),
+        "core_out": tally(travel & by_core & ~on_core),
+        "cc": tally(by_core & on_core, weight),
+        "cn": tally(by_core & ~on_core, weight),
+        "nc": tally(~by_core & on_core, weight),
+        "nn": tally(~by_core & ~on_core, weight),
+    }
+    accounts: dict[Hashable, int] = {}
+    actor = np.fromiter(
+        (accounts.setdefault(a.actor, len(accounts)) for a in acts), dtype=np.int64, count=m
+    )
+    author = np.fromiter(
+        (accounts.setdefault(a, len(accounts)) for a, _ in posts), dtype=np.int64, count=len(posts)
+    )
+    post_unit = np.fromiter((index[t] for _, t in posts), dtype=np.int64, count=len(posts))
+    outsider = np.fromiter((a not in C for a in accounts), dtype=bool, count=len(accounts))
+    sums["posts"] = np.bincount(post_unit, minlength=n).astype(float)
+    sums["posts_out"] = np.bincount(post_unit[outsider[author]], minlength=n).astype(float)
+    rooted, escaped = np.zeros(n), np.zeros(n)
+    out_units = np.zeros(n, dtype=bool)
+    out_units[post_unit[outsider[author]]] = True
+    for t, root in thread_author.items():
+        if root in C and t in index:
+            rooted[index[t]] = 1
+            escaped[index[t]] = out_units[index[t]]
+    sums["rooted"], sums["escaped"] = rooted, escaped
+    eng = (travel & on_core) | in_core_thread
+    return Units(
+        n,
+        sums,
+        _pairs(actor[eng], unit[eng], outsider),
+        _pairs(np.r_[actor, author], np.r_[unit, post_unit], outsider),
+        unit.tolist(),
+    )
 
 
 def _pairs(
-    pairs: set[tuple[Hashable, int]], C: frozenset[Hashable]
+    acc: np.ndarray, unit: np.ndarray, outsider: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    accounts: dict[Hashable, int] = {}
-    rows = sorted(((accounts.setdefault(a, len(accounts)), u) for a, u in pairs))
-    acc = np.array([r[0] for r in rows], dtype=np.int64)
-    unit = np.array([r[1] for r in rows], dtype=np.int64)
-    outsider = np.array([a not in C for a in accounts], dtype=bool)
-    return acc, unit, outsider
+    """Distinct (account, conversation) pairs, accounts renumbered to those present."""
+    n = max(1, int(unit.max()) + 1) if len(unit) else 1
+    keys = np.unique(acc.astype(np.int64) * n + unit)
+    seen, acc_c = np.unique(keys // n, return_inverse=True)
+    return acc_c.astype(np.int64), (keys % n).astype(np.int64), outsider[seen]
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

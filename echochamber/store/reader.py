@@ -50,16 +50,11 @@ class GraphReader:
         )
 
     def activity(self, window: Window, scope: str = "all") -> dict[int, int]:
-        """Tagged posts plus acts made (no mentions), per account (the roster's ranking)."""
-
-        def make() -> dict[int, int]:
-            out = dict(self.tagged_posts_by_author(window, scope))
-            for actor, _target, kind, n, _v in self.edge_rows(window, scope):
-                if kind != "mention":
-                    out[actor] = out.get(actor, 0) + n
-            return out
-
-        return self._once("activity", window, scope, make)  # type: ignore[no-any-return]
+        """Tagged posts plus acts made (no mentions), per account (the roster's ranking);
+        whole weeks read the ``account_weeks`` rows kept at ingest."""
+        return self._once(  # type: ignore[no-any-return]
+            "activity", window, scope, lambda: gd.activity(self._conn, window, scope)
+        )
 
     def unwanted(self, entries: Iterable[str], ids: Iterable[int]) -> set[int]:
         """Which of ``ids`` are bots or excluded by ``[core] exclude`` (accounts or servers)."""

@@ -8,8 +8,8 @@ from typing import Any
 
 import networkx as nx
 
-from tests.reference.build import undirected_aggregate
 from echochamber.models import Node
+from tests.reference.build import undirected_aggregate
 
 IGRAPH_MIN_EDGES = 20_000
 

@@ -6,10 +6,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from tests.reference.week import WeekGraph
-from tests.reference.snapshot import SnapshotInput, participants_of
 from echochamber.metrics.travel import travel_bridges, travel_distances
 from echochamber.models import WeekDetails
+from tests.reference.snapshot import SnapshotInput, participants_of
+from tests.reference.week import WeekGraph
 
 
 def json_safe(value: Any) -> Any:

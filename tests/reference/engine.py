@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from echochamber.config import Settings
-from echochamber.metrics.uncertainty import intervals
 from echochamber.models import WeekDetails, Window
 from echochamber.pipeline.freshness import community_window, settle
 from echochamber.pipeline.roster import merged_rosters, rosters
@@ -17,6 +16,7 @@ from echochamber.store import Engine, completeness, graph_reader
 from tests.reference.details import json_safe, week_details
 from tests.reference.sensitivity import sensitivity
 from tests.reference.snapshot import SnapshotInput, snapshot
+from tests.reference.uncertainty import intervals
 from tests.reference.week import WeekGraph, assemble_week
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from tests.reference.mixing import two_group_assortativity
 from echochamber.models import Node
+from tests.reference.mixing import two_group_assortativity
 
 
 @dataclass(frozen=True, slots=True)

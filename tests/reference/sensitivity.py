@@ -14,8 +14,8 @@ from typing import Any
 import networkx as nx
 
 from echochamber.graph.acts import Act
-from tests.reference.boundary import ei_index
 from echochamber.metrics.travel import travel_metrics
+from tests.reference.boundary import ei_index
 
 HEADLINE_KEYS = (
     "engaged_outside_share",

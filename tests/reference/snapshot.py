@@ -18,14 +18,14 @@ from echochamber.graph.conversations import ConversationTree
 from echochamber.graph.core import roster_jaccard
 from echochamber.metrics import EDITION
 from echochamber.metrics.audience import instance_count, potential_impressions, voices
-from tests.reference.boundary import conductance, ei_index, node_expansion, openness
 from echochamber.metrics.cascades import cascade_stats
-from tests.reference.communities import community_stats
-from tests.reference.mixing import core_assortativity, gini, top_share
-from tests.reference.nulls import null_models
 from echochamber.metrics.reach import bridges, hop_distances
 from echochamber.metrics.travel import travel_metrics
 from echochamber.models import Node
+from tests.reference.boundary import conductance, ei_index, node_expansion, openness
+from tests.reference.communities import community_stats
+from tests.reference.mixing import core_assortativity, gini, top_share
+from tests.reference.nulls import null_models
 
 __all__ = ["EDITION", "SnapshotInput", "bridges", "hop_distances", "snapshot"]
 

@@ -15,10 +15,10 @@ from typing import Any
 import networkx as nx
 
 from echochamber.graph.acts import Act
-from tests.reference.build import build_graph
 from echochamber.graph.conversations import ConversationTree, build_trees
 from echochamber.graph.hygiene import replyall
 from echochamber.models import WeekRows, Window
+from tests.reference.build import build_graph
 
 
 @dataclass(frozen=True)
