@@ -381,3 +381,25 @@ def test_per_account_rows_are_read_by_what_a_command_prints(engine: Any) -> None
         )
     old = load_snapshot(engine, window, "all", settings.core.policy, "core")
     assert old is not None and set(old.details.nodes) == set(core.details.nodes)
+
+
+def test_the_kcore_roster_on_the_compact_graph_equals_the_networkx_one(tmp_path: Path) -> None:
+    from echochamber.graph.build import build_graph
+    from echochamber.graph.core import core_numbers, kcore_roster
+    from echochamber.graph.net import span_net
+    from echochamber.store import graph_reader
+
+    engine, p = sim_store(tmp_path)
+    span = Window(p.start, p.start + timedelta(weeks=1))
+    with graph_reader(engine) as reader:
+        rows = reader.edge_rows(span)
+        act = reader.activity(span)
+    busiest = sorted(act, key=lambda a: -act[a])
+    for unwanted in (set(), set(busiest[:3])):
+        G = build_graph(e for e in rows if e[2] != "mention")
+        G.remove_nodes_from(unwanted)
+        net = span_net(rows, unwanted)
+        assert core_numbers(net) == core_numbers(G)
+        for size in (5, 25, 60):
+            got = kcore_roster(net, size, act, pad=True)
+            assert got == kcore_roster(G, size, act, pad=True) and len(got) == size

@@ -163,6 +163,22 @@ def net_from_arcs(
     return Net(nodes, src, dst, weight, counts)
 
 
+def span_net(
+    rows: Iterable[tuple[Node, Node, str, int, int]], leave_out: Iterable[Node] = ()
+) -> Net:
+    """The graph of a span's ``(actor, target, kind, n, n_via_reply)`` rows without mentions
+    and without the accounts ``leave_out`` (the k-core roster's graph); weights are not kept.
+
+    >>> span_net([(1, 2, "reply", 1, 0), (2, 3, "mention", 1, 0), (3, 1, "boost", 2, 0)]).m
+    2
+    """
+    gone = set(leave_out)
+    ties = {(a, b) for a, b, kind, _n, _v in rows if kind != "mention" and a != b}
+    nodes = {n for pair in ties for n in pair} - gone  # kept alone when their ties are gone
+    pairs = sorted((a, b) for a, b in ties if a not in gone and b not in gone)
+    return net_from_arcs([(a, b, (0, 0, 0, 0, 0), 1.0) for a, b in pairs], extra=nodes)
+
+
 def _order(node: Node) -> tuple[int, Any]:
     return (0, node) if isinstance(node, int) else (1, str(node))
 
