@@ -614,7 +614,7 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
 
             old_env = dict(os.environ, PYTHONPATH=str(Path(args.old).resolve()))
         old_snap = (
-            snap if args.old_db is None else [*snap[:3], f"sqlite:///{args.old_db}", *snap[4:]]
+            snap if args.old_db is None else [*snap[:4], f"sqlite:///{args.old_db}", *snap[5:]]
         )
         rows: list[tuple[float, ...]] = []
         for i in range(args.runs):
