@@ -409,3 +409,29 @@ def test_the_kcore_roster_on_the_compact_graph_equals_the_networkx_one(tmp_path:
         for size in (5, 25, 60):
             got = kcore_roster(net, size, act, pad=True)
             assert got == kcore_roster(G, size, act, pad=True) and len(got) == size
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_headline_on_arrays_equals_the_first_engine_s(seed: int) -> None:
+    from datetime import UTC, datetime
+
+    from echochamber.graph.acts import Act
+    from echochamber.metrics.sensitivity import headline
+    from tests.reference.sensitivity import headline as old_headline
+
+    rng = random.Random(seed)
+    t0 = datetime(2026, 1, 5, tzinfo=UTC)
+    people = [f"p{i}" for i in range(40)]
+    acts = []
+    for _ in range(300):
+        a, b = rng.sample(people, 2)
+        kind = rng.choice(["reply", "quote", "boost", "favourite", "mention"])
+        target_at = None if rng.random() < 0.1 else t0 + timedelta(hours=rng.randint(0, 80))
+        at = t0 + timedelta(hours=rng.randint(0, 100))
+        acts.append(Act(a, kind, b, target_at, at, rng.randint(0, 30)))
+    roots = {k: rng.choice(people) for k in range(25)}
+    G = nx.DiGraph()
+    G.add_weighted_edges_from((a.actor, a.target, 1.0) for a in acts)
+    for size in (1, 5, 12):
+        core = set(rng.sample(people, size))
+        assert equal(headline(acts, roots, G, core), old_headline(acts, roots, G, core)) == []
