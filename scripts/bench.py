@@ -581,8 +581,8 @@ def measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float,
         "t = time.perf_counter() - t\n"
         "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
     )
-    res = subprocess.run(
-        [sys.executable, "-c", probe, *argv], check=True, capture_output=True, env=env
+    res = subprocess.run(  # from a neutral directory: ``-m`` puts the cwd first on sys.path
+        [sys.executable, "-c", probe, *argv], check=True, capture_output=True, env=env, cwd="/"
     )
     t, mb = res.stdout.split()
     return float(t), float(mb)
