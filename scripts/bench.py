@@ -633,10 +633,16 @@ def cmd_snapshot(args: argparse.Namespace) -> None:
         if old_env:
             print(f"  --old compute   : {to:.2f} s, peak {mo:.0f} MB = {to / tf:.2f}x floor time")
         print(f"  floor script    : {tf:.2f} s, peak {mf:.0f} MB")
+        rt = statistics.median(r[0] / r[2] for r in rows)
+        rm = statistics.median(r[1] / r[3] for r in rows)
         print(
             f"  ratio           : {ts / tf:.2f}x time (target <= 2.5x), "
-            f"{ms / mf:.2f}x memory (target <= 1.5x)"
+            f"{ms / mf:.2f}x memory (target <= 1.5x); medians of the per-run ratios "
+            f"{rt:.2f}x, {rm:.2f}x"
         )
+        if old_env:
+            ro = statistics.median(r[4] / r[2] for r in rows)
+            print(f"  --old ratio     : {ro:.2f}x time (median of the per-run ratios)")
 
 
 # ----------------------------------------------------------------------------- import
