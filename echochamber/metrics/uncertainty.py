@@ -31,7 +31,7 @@ from statistics import NormalDist
 import numpy as np
 
 from echochamber.graph.acts import TRAVEL, Act
-from echochamber.metrics.travel_batch import chain_rows, encode_chains
+from echochamber.metrics.travel_batch import CELLS, chain_rows, encode_chains
 
 BOOTSTRAP_KEYS = (
     "core_outbound_share",
@@ -181,11 +181,19 @@ def ratio_keys(s: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _bootstrap(units: Units, resamples: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Each draw's weighted sums, the draws made in blocks of rows so the weight matrix
+    never holds more than about ``CELLS`` cells (a 1M-conversation week: 4 rows at once)."""
     n = units.n
-    W = np.zeros((resamples, n), dtype=np.float64)
-    for i in range(resamples):
-        W[i] = np.bincount(rng.integers(0, n, size=n), minlength=n)
-    return ratio_keys({k: W @ v for k, v in units.sums.items()})
+    block = max(1, CELLS // max(1, n))
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in units.sums}
+    for start in range(0, resamples, block):
+        rows = min(block, resamples - start)
+        W = np.empty((rows, n), dtype=np.float64)
+        for i in range(rows):
+            W[i] = np.bincount(rng.integers(0, n, size=n), minlength=n)
+        for k, v in units.sums.items():
+            parts[k].append(W @ v)
+    return ratio_keys({k: np.concatenate(v) for k, v in parts.items()})
 
 
 def _share_without(
@@ -218,8 +226,8 @@ def _jackknife(
         "outside_share": _share_without(units.present, group, G),
     }
     chains = encode_chains(acts, core, units.unit_of_act)
-    W = np.ones((G + 1, units.n))
-    W[1 + group, np.arange(units.n)] = 0  # row 0: every conversation; row 1 + g: without g
+    W = np.ones((G + 1, units.n), dtype=bool)
+    W[1 + group, np.arange(units.n)] = False  # row 0: every conversation; row 1 + g: without g
     reached, total = chain_rows(chains, W)
     mean = _ratio(total.astype(float), reached.astype(float))
     out["mean_travel"] = (float(mean[0]), mean[1:])
