@@ -197,16 +197,22 @@ def weeks_with_data(conn: Connection, scope: str = "all", zone: str = "UTC") -> 
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone)
-    span = _scoped(
-        select(func.min(P.created_at), func.max(P.created_at)).where(
-            P.tagged, P.in_reply_to_uri.is_(None), P.in_reply_to_native.is_(None)
+    # The first and the last by walking the created_at index from either end: a min/max with
+    # this filter scans the table, and ``length(x) IS NULL`` (x IS NULL, not indexable) keeps
+    # the planner off the in_reply_to_uri index, which would sort every root.
+    roots = _scoped(
+        select(P.created_at).where(
+            P.tagged,
+            func.length(P.in_reply_to_uri).is_(None),
+            P.in_reply_to_native.is_(None),
         ),
         P.platform,
         scope,
     )
-    lo, hi = conn.execute(span).one()
+    lo = conn.execute(roots.order_by(P.created_at.asc()).limit(1)).scalar()
+    hi = conn.execute(roots.order_by(P.created_at.desc()).limit(1)).scalar()
     rows: list[date] = []
-    if lo is not None:
+    if lo is not None and hi is not None:
         lo, hi = lo.astimezone(tz).date(), hi.astimezone(tz).date()
         d = lo - timedelta(days=lo.weekday())
         while d <= hi:
