@@ -435,3 +435,24 @@ def test_the_headline_on_arrays_equals_the_first_engine_s(seed: int) -> None:
     for size in (1, 5, 12):
         core = set(rng.sample(people, size))
         assert equal(headline(acts, roots, G, core), old_headline(acts, roots, G, core)) == []
+
+
+def test_weeks_with_data_from_account_weeks_equal_the_posts_span(engine: Any) -> None:
+    from sqlalchemy import func, select
+
+    from echochamber.store.graphdata import weeks_with_data
+    from echochamber.store.schema import PostRow as P
+
+    p = SimParams(core_size=10, periphery_size=80, weeks=3, posts_per_week=40, mixing=0.3)
+    populate(engine, p)
+    with engine.connect() as conn:
+        lo, hi = conn.execute(
+            select(func.min(P.created_at), func.max(P.created_at)).where(
+                P.tagged, P.in_reply_to_uri.is_(None), P.in_reply_to_native.is_(None)
+            )
+        ).one()
+        weeks = weeks_with_data(conn, "all", "UTC")
+        assert weeks[0] == lo.date() - timedelta(days=lo.weekday())
+        assert weeks[-1] == hi.date() - timedelta(days=hi.weekday())
+        assert len(weeks) == 3
+        assert weeks_with_data(conn, "bluesky", "UTC") == []

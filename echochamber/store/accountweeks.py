@@ -9,7 +9,9 @@ per (ISO week, account, platform):
 * ``acts``: acts made that week (``edge_weeks`` counts of reply, quote, boost, favourite;
   never mention objects), the roster's ranking;
 * ``first_at``: the earliest sign of the account that week: the week's Monday when it made
-  any tie (``edge_weeks`` is weekly), else its earliest post (any post) of the week.
+  any tie (``edge_weeks`` is weekly), else its earliest post (any post) of the week;
+* ``first_root_at``, ``last_root_at``: its first and last tagged post that starts a
+  conversation that week (the span of weeks with data, read by every window command).
 
 :func:`refresh_account_weeks` recomputes the rows of the (account, week) pairs a batch touched
 from the rows themselves (idempotent: storing a batch twice leaves them as they are);
@@ -39,19 +41,29 @@ def _monday(week: Any) -> datetime:
 def _tally(conn: Connection, post_cond: Any, edge_cond: Any) -> dict[Key, list[Any]]:
     rows: dict[Key, list[Any]] = {}
     stmt = select(
-        P.author_id, P.platform, P.created_at, P.tagged, P.boost_of_uri, P.deleted_at
+        P.author_id,
+        P.platform,
+        P.created_at,
+        P.tagged,
+        P.boost_of_uri,
+        P.deleted_at,
+        P.in_reply_to_uri,
+        P.in_reply_to_native,
     ).where(post_cond)
-    for author, platform, created, tagged, boost, deleted in conn.execute(stmt):
-        row = rows.setdefault((week_start(created), author, platform), [0, 0, None])
+    for author, platform, created, tagged, boost, deleted, reply, native in conn.execute(stmt):
+        row = rows.setdefault((week_start(created), author, platform), [0, 0, None, None, None])
         row[0] += int(bool(tagged) and boost is None and deleted is None)
         row[2] = created if row[2] is None or created < row[2] else row[2]
+        if tagged and reply is None and native is None:  # a tagged post that starts one
+            row[3] = created if row[3] is None or created < row[3] else row[3]
+            row[4] = created if row[4] is None or created > row[4] else row[4]
     stmt2 = (
         select(E.week, E.actor_id, E.platform, E.kind, func.sum(E.n))
         .where(edge_cond)
         .group_by(E.week, E.actor_id, E.platform, E.kind)
     )
     for week, actor, platform, kind, n in conn.execute(stmt2):
-        row = rows.setdefault((week, actor, platform), [0, 0, None])
+        row = rows.setdefault((week, actor, platform), [0, 0, None, None, None])
         row[1] += int(n or 0) if kind != "mention" else 0
         row[2] = _monday(week)  # a tie that week: seen since its Monday (edge_weeks is weekly)
     return rows
@@ -60,14 +72,15 @@ def _tally(conn: Connection, post_cond: Any, edge_cond: Any) -> dict[Key, list[A
 def _write(conn: Connection, rows: dict[Key, list[Any]]) -> None:
     if not rows:
         return
+    names = ("posts", "acts", "first_at", "first_root_at", "last_root_at")
     values = [
-        {"week": w, "account_id": a, "platform": p, "posts": r[0], "acts": r[1], "first_at": r[2]}
+        {"week": w, "account_id": a, "platform": p, **dict(zip(names, r, strict=True))}
         for (w, a, p), r in sorted(rows.items())
     ]
     ins = dialect_insert(conn, weeks_t)
     up = ins.on_conflict_do_update(
         index_elements=[weeks_t.c.week, weeks_t.c.account_id, weeks_t.c.platform],
-        set_={k: getattr(ins.excluded, k) for k in ("posts", "acts", "first_at")},
+        set_={k: getattr(ins.excluded, k) for k in names},
     )
     for i in range(0, len(values), 500):
         conn.execute(up, values[i : i + 500])
@@ -156,3 +169,12 @@ def refresh_for_deleted(conn: Connection, uris: Sequence[str], ties: Sequence[An
             accounts.add(author)
             moments.append(created)
     refresh_account_weeks(conn, accounts, moments)
+
+
+def root_span(conn: Connection, scope: str = "all") -> tuple[datetime | None, datetime | None]:
+    """The first and the last tagged post that starts a conversation (``weeks_with_data``)."""
+    stmt = select(func.min(W.first_root_at), func.max(W.last_root_at))
+    if scope != "all":
+        stmt = stmt.where(W.platform == scope)
+    lo, hi = conn.execute(stmt).one()
+    return lo, hi

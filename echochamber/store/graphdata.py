@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select
 
 from echochamber.models import Window
-from echochamber.store.accountweeks import activity_weeks, first_seen
+from echochamber.store.accountweeks import activity_weeks, first_seen, root_span
 from echochamber.store.schema import AccountRow, EdgeWeekRow, InteractionRow, PostRow
 
 A, P, T, E = AccountRow, PostRow, InteractionRow, EdgeWeekRow
@@ -197,23 +197,10 @@ def weeks_with_data(conn: Connection, scope: str = "all", zone: str = "UTC") -> 
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone)
-    # The first and the last by walking the created_at index from either end: a min/max with
-    # this filter scans the table, and ``length(x) IS NULL`` (x IS NULL, not indexable) keeps
-    # the planner off the in_reply_to_uri index, which would sort every root.
-    roots = _scoped(
-        select(P.created_at).where(
-            P.tagged,
-            func.length(P.in_reply_to_uri).is_(None),
-            P.in_reply_to_native.is_(None),
-        ),
-        P.platform,
-        scope,
-    )
-    lo = conn.execute(roots.order_by(P.created_at.asc()).limit(1)).scalar()
-    hi = conn.execute(roots.order_by(P.created_at.desc()).limit(1)).scalar()
+    first, last = root_span(conn, scope)  # kept at ingest (account_weeks)
     rows: list[date] = []
-    if lo is not None and hi is not None:
-        lo, hi = lo.astimezone(tz).date(), hi.astimezone(tz).date()
+    if first is not None and last is not None:
+        lo, hi = first.astimezone(tz).date(), last.astimezone(tz).date()
         d = lo - timedelta(days=lo.weekday())
         while d <= hi:
             rows.append(d)

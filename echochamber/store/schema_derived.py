@@ -28,6 +28,8 @@ AccountWeekRow = _Table(
         Column("posts", Integer, default=0, nullable=False),
         Column("acts", Integer, default=0, nullable=False),
         Column("first_at", UTCDateTime, nullable=True),
+        Column("first_root_at", UTCDateTime, nullable=True),
+        Column("last_root_at", UTCDateTime, nullable=True),
         Index("ix_account_weeks_account", "account_id", "week"),
     )
 )

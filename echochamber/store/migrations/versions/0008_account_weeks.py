@@ -34,6 +34,8 @@ def upgrade() -> None:
         sa.Column("posts", sa.Integer(), nullable=False),
         sa.Column("acts", sa.Integer(), nullable=False),
         sa.Column("first_at", sa.DateTime(), nullable=True),
+        sa.Column("first_root_at", sa.DateTime(), nullable=True),
+        sa.Column("last_root_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("week", "account_id", "platform", name="pk_account_weeks"),
     )
     op.create_index("ix_account_weeks_account", "account_weeks", ["account_id", "week"])
