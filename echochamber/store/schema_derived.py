@@ -31,6 +31,8 @@ AccountWeekRow = _Table(
         Column("first_root_at", UTCDateTime, nullable=True),
         Column("last_root_at", UTCDateTime, nullable=True),
         Index("ix_account_weeks_account", "account_id", "week"),
+        Index("ix_account_weeks_first_root", "first_root_at"),
+        Index("ix_account_weeks_last_root", "last_root_at"),
     )
 )
 """Per account and ISO week (Monday, UTC): tagged posts written, acts made (no mentions) and

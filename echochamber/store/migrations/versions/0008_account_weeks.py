@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("week", "account_id", "platform", name="pk_account_weeks"),
     )
     op.create_index("ix_account_weeks_account", "account_weeks", ["account_id", "week"])
+    op.create_index("ix_account_weeks_first_root", "account_weeks", ["first_root_at"])
+    op.create_index("ix_account_weeks_last_root", "account_weeks", ["last_root_at"])
     op.create_table(
         "snapshot_accounts",
         sa.Column("snapshot_id", sa.Integer(), nullable=False),
@@ -66,5 +68,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("snapshot_accounts")
+    op.drop_index("ix_account_weeks_last_root", table_name="account_weeks")
+    op.drop_index("ix_account_weeks_first_root", table_name="account_weeks")
     op.drop_index("ix_account_weeks_account", table_name="account_weeks")
     op.drop_table("account_weeks")
