@@ -172,9 +172,13 @@ def refresh_for_deleted(conn: Connection, uris: Sequence[str], ties: Sequence[An
 
 
 def root_span(conn: Connection, scope: str = "all") -> tuple[datetime | None, datetime | None]:
-    """The first and the last tagged post that starts a conversation (``weeks_with_data``)."""
-    stmt = select(func.min(W.first_root_at), func.max(W.last_root_at))
-    if scope != "all":
-        stmt = stmt.where(W.platform == scope)
-    lo, hi = conn.execute(stmt).one()
-    return lo, hi
+    """The first and the last tagged post that starts a conversation (``weeks_with_data``):
+    two queries, so each is one look-up in its index (SQLite answers a lone ``min`` or
+    ``max`` from an index, not both in one statement)."""
+    out = []
+    for agg in (func.min(W.first_root_at), func.max(W.last_root_at)):
+        stmt = select(agg)
+        if scope != "all":
+            stmt = stmt.where(W.platform == scope)
+        out.append(conn.execute(stmt).scalar())
+    return out[0], out[1]
