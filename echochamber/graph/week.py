@@ -11,15 +11,16 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from echochamber.graph.acts import Act
 from echochamber.graph.conversations import ConversationTree, build_trees
 from echochamber.graph.hygiene import replyall
 from echochamber.graph.net import Net, net_from_arcs
 from echochamber.models import KINDS, WeekRows, Window
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from echochamber.graph.net import Net, as_net
 from echochamber.models import Node
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 
 @dataclass(frozen=True, slots=True)

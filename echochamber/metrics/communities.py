@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from echochamber.graph.net import Net, as_net
 from echochamber.models import Node
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 
 def membership(net: Net, seed: int = 0) -> np.ndarray:

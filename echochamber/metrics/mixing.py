@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from echochamber.graph.net import Net, as_net
 from echochamber.models import Node
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 
 def two_group_assortativity(cc: float, cn: float, nn: float) -> float | None:

@@ -33,13 +33,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from echochamber.graph.net import Net, as_net
 from echochamber.metrics.mixing import two_group_assortativity
 from echochamber.models import Node
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 SPREAD = 40  # standard deviations of X summed over on each side of its mean
 

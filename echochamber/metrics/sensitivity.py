@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from echochamber.graph.acts import PASSING, TRAVEL, Act
 from echochamber.graph.net import Net, as_net
 from echochamber.metrics.boundary import ei_index
 from echochamber.metrics.travel_batch import Chains, chain_batch
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 HEADLINE_KEYS = (
     "engaged_outside_share",

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from echochamber.graph.acts import Act
@@ -28,6 +27,9 @@ from echochamber.metrics.nulls import null_models
 from echochamber.metrics.reach import bridges, hop_distances
 from echochamber.metrics.travel import travel_metrics
 from echochamber.models import Node
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 __all__ = ["EDITION", "SnapshotInput", "bridges", "hop_distances", "snapshot"]
 
