@@ -7,6 +7,9 @@
     python scripts/bench.py import [--mb 100]               # issue 5: twarc2 JSONL -> SQLite
     python scripts/bench.py startup [--runs 15]             # issue 9: command start-up
     python scripts/bench.py map [--nodes 20000]             # issue 12: the map's frame time
+    python scripts/bench.py store --posts 114000 --out s.db  # a simulated one-week store
+    python scripts/bench.py floor --db s.db --week 2026-W02  # issue 14: the floor script
+    python scripts/bench.py snapshot [--posts 114000] [--db s.db] [--runs 3]  # issue 14
 
 These machines are noisy (5-8% run to run): compare ratios, not seconds, and never turn these
 numbers into test limits.
@@ -17,6 +20,8 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
+import random
 import resource
 import sqlite3
 import statistics
@@ -459,7 +464,7 @@ def snapshot_parts(engine: Any, settings: Any, window: Any) -> list[tuple[str, f
         parts.append(("read the week, hygiene, acts, graph", t))
     conv = Counter(a for a, _ in wk.posts)
     inp = SnapshotInput(
-        G=wk.G,
+        G=wk.net,
         core=wk.core,
         tagged_posts_by_author=dict(wk.tagged_posts),
         conversation_posts_by_author=dict(conv),
@@ -476,7 +481,9 @@ def snapshot_parts(engine: Any, settings: Any, window: Any) -> list[tuple[str, f
         )
     )
     parts.append((f"intervals: {m.bootstrap} resamples + jackknife", t))
-    t, _ = timed(lambda: sensitivity(wk.acts, wk.thread_author, wk.G, merged_rosters(others, same)))
+    t, _ = timed(
+        lambda: sensitivity(wk.acts, wk.thread_author, wk.net, merged_rosters(others, same))
+    )
     parts.append(("sensitivity: 4 other rosters", t))
     t, _ = timed(lambda: week_details(wk, inp))
     parts.append(("details (nodes, bridges, conversations)", t))
@@ -550,6 +557,124 @@ def graph_once(url: str, posts: int, weeks: int) -> None:
         print(f"{name:<28}: {t:.3f} s = {t / t_base:.2f}x baseline (target < 1 s)")
     print(f"peak RSS {rss_mb():.0f} MB (target <= 1024)")
     engine.dispose()
+
+
+# ----------------------------------------------------------------------------- snapshot (issue 14)
+
+FLOOR_HUBS = 100
+
+
+def floor_script(db: str, start: str, end: str) -> dict[str, Any]:
+    """The floor of a snapshot: read the week's ties from the SQLite file with sqlite3, build
+    an igraph graph, run Louvain and BFS distances from the 100 busiest accounts."""
+    import igraph as ig
+
+    con = sqlite3.connect(db)
+    rows = con.execute(
+        "SELECT actor_id, target_id, count(*) FROM interactions WHERE at >= ? AND at < ?"
+        " AND actor_id != target_id GROUP BY actor_id, target_id",
+        (start, end),
+    ).fetchall()
+    con.close()
+    ids: dict[int, int] = {}
+    edges = [(ids.setdefault(a, len(ids)), ids.setdefault(b, len(ids))) for a, b, _ in rows]
+    g = ig.Graph(n=len(ids), edges=edges, directed=True)
+    g.es["weight"] = [float(n) for *_, n in rows]
+    u = g.as_undirected(combine_edges="sum")
+    random.seed(0)
+    parts = u.community_multilevel(weights="weight")
+    strength = g.strength(mode="all", weights="weight")
+    hubs = sorted(range(g.vcount()), key=lambda i: -strength[i])[:FLOOR_HUBS]
+    dist = g.distances(source=hubs, mode="in")
+    reached = sum(1 for row in dist for d in row if d != float("inf"))
+    return {"nodes": g.vcount(), "edges": g.ecount(), "communities": len(parts), "reached": reached}
+
+
+def cmd_floor(args: argparse.Namespace) -> None:
+    from echochamber.cli.windows import parse_week
+
+    w = parse_week(args.week)
+    fmt = "%Y-%m-%d %H:%M:%S.%f"
+    out = floor_script(args.db, w.start.strftime(fmt), w.end.strftime(fmt))
+    print(json.dumps(out))
+
+
+def cmd_store(args: argparse.Namespace) -> None:
+    _populate(f"sqlite:///{Path(args.out).resolve()}", args.posts, args.weeks)
+
+
+def measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of a whole process, measured by a wrapper process of its own
+    so each run's peak is its own."""
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+        "t = time.perf_counter() - t\n"
+        "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
+    )
+    res = subprocess.run(  # from a neutral directory: ``-m`` puts the cwd first on sys.path
+        [sys.executable, "-c", probe, *argv], check=True, capture_output=True, env=env, cwd="/"
+    )
+    t, mb = res.stdout.split()
+    return float(t), float(mb)
+
+
+def cmd_snapshot(args: argparse.Namespace) -> None:
+    """Whole-process ``metrics compute --week W`` (second edition: nulls, 200 bootstrap
+    resamples, jackknife, sensitivity) against the floor script, runs interleaved."""
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db
+        if db is None:
+            db = f"{tmp}/s.db"
+            _populate(f"sqlite:///{db}", args.posts, args.weeks)
+        con = sqlite3.connect(db)
+        last = con.execute(
+            "SELECT max(created_at) FROM posts WHERE tagged AND in_reply_to_uri IS NULL"
+            " AND quote_of_uri IS NULL"
+        ).fetchone()[0]
+        n_status = con.execute("SELECT count(*) FROM posts").fetchone()[0]
+        con.close()
+        week = args.week or datetime.fromisoformat(last).strftime("%G-W%V")
+        floor = [py, str(Path(__file__).resolve()), "floor", "--db", db, "--week", week]
+        snap = [py, "-m", "echochamber", "--db", f"sqlite:///{db}", "metrics", "compute"]
+        snap += ["--week", week]
+        old_env = None
+        if args.old:  # the same command on another checkout of the package
+            import os
+
+            old_env = dict(os.environ, PYTHONPATH=str(Path(args.old).resolve()))
+        old_snap = (
+            snap if args.old_db is None else [*snap[:4], f"sqlite:///{args.old_db}", *snap[5:]]
+        )
+        rows: list[tuple[float, ...]] = []
+        for i in range(args.runs):
+            tf, mf = measured(floor)
+            ts, ms = measured(snap)
+            to, mo = measured(old_snap, old_env) if old_env else (math.nan, math.nan)
+            rows.append((ts, ms, tf, mf, to, mo))
+            print(
+                f"run {i + 1}: compute {ts:.2f} s {ms:.0f} MB; floor {tf:.2f} s {mf:.0f} MB"
+                + (f"; --old compute {to:.2f} s {mo:.0f} MB" if old_env else ""),
+                flush=True,
+            )
+        ts, ms, tf, mf, to, mo = (statistics.median(r[k] for r in rows) for k in range(6))
+        print(f"store {db} ({n_status:,} posts), week {week}, medians of {args.runs}:")
+        print(f"  metrics compute : {ts:.2f} s, peak {ms:.0f} MB")
+        if old_env:
+            print(f"  --old compute   : {to:.2f} s, peak {mo:.0f} MB = {to / tf:.2f}x floor time")
+        print(f"  floor script    : {tf:.2f} s, peak {mf:.0f} MB")
+        rt = statistics.median(r[0] / r[2] for r in rows)
+        rm = statistics.median(r[1] / r[3] for r in rows)
+        print(
+            f"  ratio           : {ts / tf:.2f}x time (target <= 2.5x), "
+            f"{ms / mf:.2f}x memory (target <= 1.5x); medians of the per-run ratios "
+            f"{rt:.2f}x, {rm:.2f}x"
+        )
+        if old_env:
+            ro = statistics.median(r[4] / r[2] for r in rows)
+            print(f"  --old ratio     : {ro:.2f}x time (median of the per-run ratios)")
 
 
 # ----------------------------------------------------------------------------- import
@@ -819,6 +944,24 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=15)
     p.add_argument("--store", default=None, help="a store URL (default: a fresh demo store)")
     p.set_defaults(fn=cmd_startup)
+    p = sub.add_parser("store", help="populate a simulated store and keep it")
+    p.add_argument("--posts", type=int, default=114_000)
+    p.add_argument("--weeks", type=int, default=1)
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=cmd_store)
+    p = sub.add_parser("floor", help="the floor script of a snapshot (issue 14)")
+    p.add_argument("--db", required=True, help="a SQLite store file")
+    p.add_argument("--week", required=True, help="ISO week, e.g. 2026-W02")
+    p.set_defaults(fn=cmd_floor)
+    p = sub.add_parser("snapshot", help="metrics compute against the floor, whole processes")
+    p.add_argument("--posts", type=int, default=114_000)
+    p.add_argument("--weeks", type=int, default=1)
+    p.add_argument("--db", default=None, help="an existing SQLite store (default: populate one)")
+    p.add_argument("--week", default=None, help="ISO week (default: the newest with data)")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--old", default=None, help="also time a checkout of another version")
+    p.add_argument("--old-db", default=None, help="a copy of the store at --old's schema")
+    p.set_defaults(fn=cmd_snapshot)
     p = sub.add_parser("import")
     p.add_argument("--mb", type=float, default=100)
     p.set_defaults(fn=cmd_import)

@@ -20,14 +20,21 @@ if TYPE_CHECKING:
 
 
 def _snapshot(
-    ctx: click.Context, week: str | None, start: str | None, end: str | None, scope: str
+    ctx: click.Context,
+    week: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    accounts: Any = "none",
 ) -> tuple[Window, Snapshot]:
+    """The window and its snapshot with the per-account rows ``accounts`` ("none", "core",
+    "all" or ids): a command reads the rows it prints."""
     from echochamber.store import load_snapshot
 
     a = app(ctx)
     engine = a.engine()
     window = resolve_window(engine, week, start, end, scope, a.settings)
-    snap = load_snapshot(engine, window, scope, a.settings.core.policy)
+    snap = load_snapshot(engine, window, scope, a.settings.core.policy, accounts)
     if snap is None:  # measured in memory, never stored (the graph libraries load only then)
         from echochamber.pipeline.snapshot import compute
 
@@ -114,7 +121,7 @@ def core(
     as_json: bool,
 ) -> None:
     """The core roster with each member's activity and ties with core and outside."""
-    window, snap = _snapshot(ctx, week, start, end, scope)
+    window, snap = _snapshot(ctx, week, start, end, scope, "core")
     nodes = snap.details.nodes
     rows = []
     for member in snap.roster:
@@ -162,9 +169,10 @@ def account(
     """One account: core or not, travel distance, ties by kind, first/last seen, weekly
     activity."""
     from echochamber.pipeline.queries import account_profile
+    from echochamber.store import account_id
 
     a = app(ctx)
-    window, snap = _snapshot(ctx, week, start, end, scope)
+    window, snap = _snapshot(ctx, week, start, end, scope, [account_id(a.engine(), handle)])
     prof = account_profile(a.engine(), handle, window, scope)
     node = snap.details.nodes.get(str(prof["id"]), {})
     prof.update(

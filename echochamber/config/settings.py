@@ -170,7 +170,7 @@ class GraphSettings:
 
 @dataclass(frozen=True)
 class MetricsSettings:
-    null_samples: int = 100
+    null_samples: int = 100  # 0: no nulls; otherwise exact null moments (nothing is drawn)
     seed: int = 0
     bootstrap: int = 200  # thread-bootstrap resamples for the intervals (0: none)
     jackknife_groups: int = 50  # delete-a-group jackknife groups for distinct-account keys

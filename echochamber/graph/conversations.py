@@ -108,6 +108,8 @@ def tree_depth(tree: ConversationTree) -> int:
     >>> tree_depth(t)
     4
     """
+    if not tree.parent:  # a lone root
+        return 0
     depth = {tree.root: 0}
     for n in _preorder(tree):
         if n != tree.root:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-import networkx as nx
-
+from echochamber.graph.net import Net
 from echochamber.models import Node
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 
 def _order(node: Node) -> tuple[int, str]:
@@ -27,8 +30,9 @@ def top_active(activity: Mapping[Node, float], size: int) -> frozenset[Node]:
     return frozenset(ranked[:size])
 
 
-def core_numbers(G: nx.Graph | nx.DiGraph) -> dict[Node, int]:
-    """Core number of every node of the undirected simple graph, by a set-based peel.
+def core_numbers(G: nx.Graph | nx.DiGraph | Net) -> dict[Node, int]:
+    """Core number of every node of the undirected simple graph, by a set-based peel (a
+    :class:`~echochamber.graph.net.Net`: igraph's ``coreness`` on its undirected aggregate).
 
     Equal to :func:`networkx.core_number` (Batagelj & Zaversnik 2003) without its
     list removals, which are quadratic in hub degree.
@@ -37,7 +41,14 @@ def core_numbers(G: nx.Graph | nx.DiGraph) -> dict[Node, int]:
     --------
     >>> core_numbers(nx.karate_club_graph()) == nx.core_number(nx.karate_club_graph())
     True
+    >>> from echochamber.graph.net import as_net
+    >>> core_numbers(as_net(nx.karate_club_graph())) == nx.core_number(nx.karate_club_graph())
+    True
     """
+    if isinstance(G, Net):
+        if not G.n:
+            return {}
+        return dict(zip(G.nodes, G.undirected.coreness(), strict=True))
     nbrs: dict[Node, set[Node]] = {n: set() for n in G.nodes}
     for u, v in G.edges():
         if u != v:
@@ -72,7 +83,7 @@ def core_numbers(G: nx.Graph | nx.DiGraph) -> dict[Node, int]:
 
 
 def kcore_roster(
-    G: nx.Graph | nx.DiGraph,
+    G: nx.Graph | nx.DiGraph | Net,
     size: int,
     activity: Mapping[Node, float] | None = None,
     *,
@@ -97,7 +108,10 @@ def kcore_roster(
         return frozenset(top_active(activity or {}, size)) if pad else frozenset()
     kmax = max(cores.values())
     members = [n for n, c in cores.items() if c == kmax]
-    act = activity or {n: G.degree(n) for n in members}
+    if activity is None:
+        graph = G.to_networkx() if isinstance(G, Net) else G
+        activity = {n: graph.degree(n) for n in members}
+    act = activity
     members.sort(key=lambda n: (-act.get(n, 0), _order(n)))
     chosen = members[:size]
     if pad and len(chosen) < size and activity:

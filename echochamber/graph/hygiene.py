@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from echochamber.models import WeekPost, WeekTie
 
@@ -39,8 +40,10 @@ def leading_run(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def names_of(handle: str | None) -> frozenset[str]:
-    """What a leading @name of this account can read: the whole handle and its user part.
+    """What a leading @name of this account can read: the whole handle and its user part
+    (kept per handle: a week asks for the same accounts' names over and over).
 
     An account known only by its profile URL (``https://host/@user`` or
     ``https://host/users/user``, as stores of the first edition hold mentioned accounts)

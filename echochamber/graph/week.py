@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import networkx as nx
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from echochamber.graph.acts import Act
-from echochamber.graph.build import build_graph
 from echochamber.graph.conversations import ConversationTree, build_trees
 from echochamber.graph.hygiene import replyall
-from echochamber.models import WeekRows, Window
+from echochamber.graph.net import Net, net_from_arcs
+from echochamber.models import KINDS, WeekRows, Window
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class WeekGraph:
 
     window: Window
     scope: str
-    G: nx.DiGraph
+    net: Net
     core: frozenset[int]
     info: Mapping[int, Mapping[str, Any]]
     tagged_posts: Mapping[int, int]
@@ -44,12 +46,17 @@ class WeekGraph:
     thread_author: Mapping[Hashable, int] = field(default_factory=dict)
     replyall: int = 0
 
+    @cached_property
+    def G(self) -> nx.DiGraph:
+        """The week's graph as a networkx DiGraph (queries and exports; built on first use)."""
+        return self.net.to_networkx()
+
 
 @dataclass(frozen=True)
 class WeekParts:
     """What :func:`assemble_week` builds (the pipeline adds the roster and account facts)."""
 
-    G: nx.DiGraph
+    net: Net
     acts: tuple[Act, ...]
     posts: tuple[tuple[int, int], ...]
     thread_author: dict[Hashable, int]
@@ -82,8 +89,8 @@ def assemble_week(
     ...         WeekTie("boost", 3, 1, t, t, 1, False)]
     >>> w = assemble_week(WeekRows(posts, ties, {2: "@one hi"}, {}), same={3: 2},
     ...                   handles={1: "one@x"})
-    >>> sorted(w.G.edges(data="weight")), w.replyall, w.tagged, len(w.acts)
-    ([(2, 1, 2.0)], 1, {1: 1}, 2)
+    >>> w.net.nodes, w.net.weight.tolist(), w.replyall, w.tagged, len(w.acts)
+    ((1, 2), [2.0], 1, {1: 1}, 2)
     """
     dropped = replyall(rows.posts, rows.ties, rows.texts, handles)
     root_of = {p.post_id: p.root for p in rows.posts}
@@ -99,9 +106,7 @@ def assemble_week(
         acts.append(Act(a, t.kind, b, t.target_at, t.at, thread, not t.via_reply, t.anchor))
         edges[(a, b, t.kind)] += 1
         via[(a, b, t.kind)] += int(t.via_reply and t.kind == "mention")
-    G = build_graph(
-        ((a, b, k, n, via[(a, b, k)]) for (a, b, k), n in edges.items()), weights=weights
-    )
+    net = week_net(edges, via, weights)
     uri = {p.post_id: p.uri for p in rows.posts}
     trees = build_trees(
         (p.uri, uri[p.parent] if p.parent is not None else None, author[p.post_id], p.kind)
@@ -109,7 +114,7 @@ def assemble_week(
     )
     tagged: Counter[int] = Counter(author[p.post_id] for p in rows.posts if p.tagged)
     return WeekParts(
-        G=G,
+        net=net,
         acts=tuple(acts),
         posts=tuple((author[p.post_id], p.root) for p in rows.posts),
         thread_author={p.post_id: author[p.post_id] for p in rows.posts if p.post_id == p.root},
@@ -118,6 +123,37 @@ def assemble_week(
         tree_uri={p.uri: p.post_id for p in rows.posts},
         replyall=len(dropped),
     )
+
+
+def week_net(
+    edges: Mapping[tuple[int, int, str], int],
+    via: Mapping[tuple[int, int, str], int],
+    weights: Mapping[str, float] | None = None,
+) -> Net:
+    """The compact graph of the week from per-(actor, target, kind) counts (self-ties dropped):
+    each pair's per-kind counts and ``weight = sum_k w_k n_k - w_mention n_via_reply``, as in
+    :func:`echochamber.graph.build.build_graph`.
+
+    >>> net = week_net({(2, 1, "reply"): 2, (2, 1, "mention"): 2}, {(2, 1, "mention"): 1})
+    >>> net.counts.tolist(), net.weight.tolist()
+    ([[2, 2, 0, 0, 0]], [3.0])
+    """
+    w: dict[str, float] = {k: 1.0 for k in KINDS}
+    if weights:
+        w.update({k: float(v) for k, v in weights.items() if k in w})
+    slot: dict[str, int] = {k: i for i, k in enumerate(KINDS)}
+    acc: dict[tuple[int, int], list[float]] = {}
+    for (a, b, kind), n in edges.items():
+        if a == b:
+            continue
+        row = acc.get((a, b))
+        if row is None:
+            row = acc[(a, b)] = [0, 0, 0, 0, 0, 0.0]
+        row[slot[kind]] += n
+        row[5] += w[kind] * n - (
+            w["mention"] * via.get((a, b, kind), 0) if kind == "mention" else 0
+        )
+    return net_from_arcs([(a, b, r[:5], r[5]) for (a, b), r in acc.items()])
 
 
 def merged(ids: Iterable[int], same: Mapping[int, int]) -> frozenset[int]:

@@ -1,17 +1,22 @@
 """Boundary measures between the core C and everyone else N.
 
-They use the undirected aggregate of G (weights summed over both directions), computed from the
-core's incident edges only, so their cost is proportional to the core's volume.
+They use the undirected aggregate of G (weights summed over both directions), tallied in one
+vectorised pass over the arcs of the week's :class:`~echochamber.graph.net.Net`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
+import numpy as np
 
+from echochamber.graph.net import Net, as_net
 from echochamber.models import Node
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,26 +34,18 @@ class Boundary:
     cn: float
 
 
-def _w(d: dict[str, object], weight: str | None) -> float:
-    if weight is None:
-        return 1.0
-    x = d.get(weight, 1.0)
-    return float(x) if isinstance(x, int | float) else 1.0
-
-
 def boundary(
-    G: nx.Graph | nx.DiGraph,
+    G: nx.Graph | nx.DiGraph | Net,
     core: Iterable[Node],
     weight: str | None = "weight",
     *,
     volumes: bool = True,
 ) -> Boundary:
-    """Tally the weights that the boundary measures need.
+    """Tally the weights that the boundary measures need, in one vectorised pass over the arcs.
 
     On a DiGraph each arc counts once in the undirected aggregate (a reciprocated pair counts
     both arcs); an undirected graph is taken as it is.  Self-loops are ignored.  Without
-    ``volumes`` the rest's volume (a pass over every edge) is left at 0: E-I and openness
-    need only the core's incident edges.
+    ``volumes`` the rest's volume is left at 0.
 
     Examples
     --------
@@ -56,43 +53,26 @@ def boundary(
     >>> b.internal, b.external, b.vol_core, b.vol_rest
     (10.0, 1.0, 21.0, 21.0)
     """
-    C = {c for c in core if c in G}
-    internal = external = vol_core = cc = nc = cn = 0.0
-    directed = G.is_directed()
-    for u in C:
-        out = G.out_edges(u, data=True) if directed else G.edges(u, data=True)
-        for _, v, d in out:
-            if v == u:
-                continue
-            x = _w(d, weight)
-            vol_core += x
-            if v in C:
-                cc += x
-                internal += x if directed else x / 2
-            else:
-                cn += x
-                external += x
-        if directed:
-            for v, _, d in G.in_edges(u, data=True):
-                if v == u:
-                    continue
-                x = _w(d, weight)
-                vol_core += x
-                if v not in C:  # C–C arcs were counted from their tail's side
-                    nc += x
-                    external += x
+    net = as_net(G, weight)
+    inside = net.mask(core)
+    cs, cd = inside[net.src], inside[net.dst]
+    w = net.weight
+    both = float(w[cs & cd].sum())
+    out_ = float(w[cs & ~cd].sum())
+    in_ = float(w[~cs & cd].sum())
+    if net.directed:
+        internal, external, cc, cn, nc = both, out_ + in_, both, out_, in_
+    else:  # each edge once: seen from both of its core ends in the first engine's tally
+        internal, external, cc, cn, nc = both, out_ + in_, 2 * both, out_ + in_, 0.0
+    vol_core = 2 * internal + external
     if not volumes:
         return Boundary(internal, external, vol_core, 0.0, cc, nc, cn)
-    total = 0.0
-    for _, _, d in G.edges(data=True):
-        total += _w(d, weight)
-    loops = sum(_w(d, weight) for u, v, d in G.edges(data=True) if u == v)
-    vol_rest = 2 * (total - loops) - vol_core
+    vol_rest = 2 * float(w.sum()) - vol_core
     return Boundary(internal, external, vol_core, vol_rest, cc, nc, cn)
 
 
 def ei_index(
-    G: nx.Graph | nx.DiGraph, core: Iterable[Node], weight: str | None = "weight"
+    G: nx.Graph | nx.DiGraph | Net, core: Iterable[Node], weight: str | None = "weight"
 ) -> float | None:
     r"""The core's group E-I index.
 
@@ -118,7 +98,7 @@ def ei_index(
 
 
 def openness(
-    G: nx.DiGraph, core: Iterable[Node], weight: str | None = "weight"
+    G: nx.DiGraph | Net, core: Iterable[Node], weight: str | None = "weight"
 ) -> tuple[float | None, float | None]:
     r"""``(in_openness, out_openness)`` on the directed graph.
 
@@ -146,7 +126,7 @@ def openness(
 
 
 def conductance(
-    G: nx.Graph | nx.DiGraph, core: Iterable[Node], weight: str | None = "weight"
+    G: nx.Graph | nx.DiGraph | Net, core: Iterable[Node], weight: str | None = "weight"
 ) -> float | None:
     r"""Conductance of the core's cut on the undirected aggregate.
 
@@ -171,17 +151,18 @@ def conductance(
     return None if low == 0 else b.external / low
 
 
-def touched(G: nx.Graph | nx.DiGraph, core: Iterable[Node]) -> set[Node]:
+def touched(G: nx.Graph | nx.DiGraph | Net, core: Iterable[Node]) -> set[Node]:
     """Outsiders adjacent to the core in either direction."""
-    C = {c for c in core if c in G}
-    out: set[Node] = set()
-    for u in C:
-        nbrs = set(G.successors(u)) | set(G.predecessors(u)) if G.is_directed() else set(G[u])
-        out |= nbrs - C
-    return out
+    net = as_net(G, None)
+    inside = net.mask(core)
+    cs, cd = inside[net.src], inside[net.dst]
+    hit = np.union1d(net.dst[cs & ~cd], net.src[~cs & cd])
+    return {net.nodes[i] for i in hit.tolist()}
 
 
-def node_expansion(G: nx.Graph | nx.DiGraph, core: Iterable[Node]) -> tuple[int, float | None]:
+def node_expansion(
+    G: nx.Graph | nx.DiGraph | Net, core: Iterable[Node]
+) -> tuple[int, float | None]:
     r"""``(outsiders_touched, node_expansion)``: \|N ∩ Γ(C)\| and that over \|C\|.
 
     References
@@ -193,6 +174,6 @@ def node_expansion(G: nx.Graph | nx.DiGraph, core: Iterable[Node]) -> tuple[int,
     >>> node_expansion(nx.barbell_graph(5, 0), range(5))
     (1, 0.2)
     """
-    C = [c for c in core]
+    C = set(core)
     n = len(touched(G, C))
     return n, (n / len(C) if C else None)

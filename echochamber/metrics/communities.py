@@ -1,27 +1,53 @@
-"""Communities of the undirected aggregate (Louvain, fixed seed) and the outsiders they strand."""
+"""Communities of the undirected aggregate (Louvain, fixed seed) and the outsiders they strand.
+
+Louvain is igraph's ``community_multilevel`` on the week's undirected aggregate
+(:attr:`~echochamber.graph.net.Net.undirected`, built once), seeded through Python's
+``random`` (which igraph draws from); each (graph, seed) is partitioned once and kept.
+"""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+import numpy as np
 
-from echochamber.graph.build import undirected_aggregate
+from echochamber.graph.net import Net, as_net
 from echochamber.models import Node
 
-IGRAPH_MIN_EDGES = 20_000
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
+
+
+def membership(net: Net, seed: int = 0) -> np.ndarray:
+    """Louvain community number of every node of ``net`` (computed once per seed).
+
+    >>> membership(as_net(nx.barbell_graph(3, 0))).tolist()
+    [0, 0, 0, 1, 1, 1]
+    """
+    key = f"louvain:{seed}"
+    done = net.__dict__.get(key)
+    if done is not None:
+        return np.asarray(done)
+    if not len(net.pairs.a):
+        out = np.arange(net.n)
+    else:
+        state = random.getstate()
+        random.seed(seed)
+        try:
+            parts = net.undirected.community_multilevel(weights="weight")
+        finally:
+            random.setstate(state)
+        out = np.asarray(parts.membership, dtype=np.int64)
+    net.__dict__[key] = out
+    return out
 
 
 def louvain(
-    G: nx.Graph | nx.DiGraph, seed: int = 0, weight: str | None = "weight"
+    G: nx.Graph | nx.DiGraph | Net, seed: int = 0, weight: str | None = "weight"
 ) -> list[frozenset[Node]]:
     """Louvain communities of the undirected aggregate, deterministic for a seed.
-
-    Graphs with at least ``IGRAPH_MIN_EDGES`` edges use igraph's ``community_multilevel`` when
-    python-igraph is installed (about 25x faster; seeded through Python's ``random``, which
-    igraph uses by default); smaller ones networkx's ``louvain_communities``.
 
     References
     ----------
@@ -34,34 +60,31 @@ def louvain(
     >>> sorted(sorted(p) for p in parts)
     [[0, 1, 2], [3, 4, 5]]
     """
-    U = undirected_aggregate(G, weight) if G.is_directed() else G
-    U = U.copy()
-    U.remove_edges_from(nx.selfloop_edges(U))
-    if U.number_of_edges() == 0:
-        return [frozenset([n]) for n in U.nodes]
-    if U.number_of_edges() >= IGRAPH_MIN_EDGES:
-        try:
-            import igraph as ig
-        except ImportError:  # pragma: no cover - optional speed-up
-            ig = None
-        if ig is not None:
-            nodes = list(U.nodes)
-            index = {n: i for i, n in enumerate(nodes)}
-            h = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in U.edges()])
-            ws = [float(d.get("weight", 1.0)) if weight else 1.0 for _, _, d in U.edges(data=True)]
-            state = random.getstate()
-            random.seed(seed)
-            try:
-                parts = h.community_multilevel(weights=ws)
-            finally:
-                random.setstate(state)
-            return [frozenset(nodes[i] for i in p) for p in parts]
-    comms = nx.community.louvain_communities(U, weight="weight" if weight else None, seed=seed)
-    return [frozenset(c) for c in comms]
+    net = as_net(G, weight)
+    member = membership(net, seed)
+    groups: dict[int, list[Node]] = {}
+    for node, c in zip(net.nodes, member.tolist(), strict=True):
+        groups.setdefault(c, []).append(node)
+    return [frozenset(g) for g in groups.values()]
+
+
+def _modularity(net: Net, member: np.ndarray) -> float | None:
+    p = net.pairs
+    m = float(p.weight.sum())
+    if not len(p.a) or m == 0:
+        return None
+    inside = member[p.a] == member[p.b]
+    within = np.bincount(member[p.a][inside], weights=p.weight[inside], minlength=net.n)
+    deg = np.bincount(p.a, weights=p.weight, minlength=net.n)
+    deg += np.bincount(p.b, weights=p.weight, minlength=net.n)
+    d = np.bincount(member, weights=deg, minlength=net.n)
+    return float((within / m).sum() - ((d / (2 * m)) ** 2).sum())
 
 
 def modularity(
-    G: nx.Graph | nx.DiGraph, parts: Iterable[Iterable[Node]], weight: str | None = "weight"
+    G: nx.Graph | nx.DiGraph | Net,
+    parts: Iterable[Iterable[Node]],
+    weight: str | None = "weight",
 ) -> float | None:
     r"""Newman–Girvan modularity of a partition of the undirected aggregate.
 
@@ -77,22 +100,25 @@ def modularity(
     >>> round(modularity(nx.barbell_graph(3, 0), [{0, 1, 2}, {3, 4, 5}]), 12)
     0.357142857143
     """
-    U = undirected_aggregate(G, weight) if G.is_directed() else G
-    if U.number_of_edges() == 0:
-        return None
-    return float(
-        nx.community.modularity(U, [set(p) for p in parts], weight="weight" if weight else None)
-    )
+    net = as_net(G, weight)
+    member = np.arange(net.n, dtype=np.int64) + net.n  # nodes in no part: alone
+    idx = net.index
+    for c, part in enumerate(parts):
+        for node in part:
+            if node in idx:
+                member[idx[node]] = c
+    _, member = np.unique(member, return_inverse=True)
+    return _modularity(net, member)
 
 
-def community_of(G: nx.Graph | nx.DiGraph, seed: int = 0) -> dict[Node, int]:
+def community_of(G: nx.Graph | nx.DiGraph | Net, seed: int = 0) -> dict[Node, int]:
     """Node -> community number (largest community first)."""
     parts = sorted(louvain(G, seed), key=lambda p: (-len(p), sorted(map(str, p))[:1]))
     return {n: i for i, p in enumerate(parts) for n in p}
 
 
 def community_stats(
-    G: nx.Graph | nx.DiGraph, core: Iterable[Node], seed: int = 0
+    G: nx.Graph | nx.DiGraph | Net, core: Iterable[Node], seed: int = 0
 ) -> dict[str, Any]:
     """``modularity``, ``communities`` and ``detached_outsider_share``.
 
@@ -104,14 +130,17 @@ def community_stats(
     >>> s["communities"], s["detached_outsider_share"]
     (2, 1.0)
     """
-    C = set(core)
-    if G.number_of_nodes() == 0:
+    net = as_net(G)
+    if net.n == 0:
         return {"modularity": None, "communities": 0, "detached_outsider_share": None}
-    parts = louvain(G, seed)
-    outsiders = [n for n in G.nodes if n not in C]
-    detached = sum(len([n for n in p if n not in C]) for p in parts if not (p & C))
+    member = membership(net, seed)
+    inside = net.mask(core)
+    held = np.zeros(int(member.max()) + 1, dtype=bool)
+    held[member[inside]] = True
+    outsiders = int((~inside).sum())
+    detached = int((~inside & ~held[member]).sum())
     return {
-        "modularity": modularity(G, parts),
-        "communities": len(parts),
-        "detached_outsider_share": detached / len(outsiders) if outsiders else None,
+        "modularity": _modularity(net, member),
+        "communities": len(held),
+        "detached_outsider_share": detached / outsiders if outsiders else None,
     }

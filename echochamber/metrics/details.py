@@ -6,9 +6,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from echochamber.graph.week import WeekGraph
 from echochamber.metrics.snapshot import SnapshotInput, participants_of
-from echochamber.metrics.travel import travel_bridges, travel_distances
+from echochamber.metrics.travel import travel_bridges, travel_tree
 from echochamber.models import WeekDetails
 
 
@@ -35,31 +37,38 @@ def week_details(wk: WeekGraph, inp: SnapshotInput, top: int = 10) -> WeekDetail
     ``hop`` is the travel distance (time-respecting chains); bridges are ranked by their
     score, then by account key, so neither depends on the order of account ids.
     """
-    G, core = wk.G, wk.core
-    hops = travel_distances(wk.acts, core)
+    net, core = wk.net, wk.core
+    tree = inp.travel if inp.travel is not None else travel_tree(wk.acts, core)
+    hops = tree[0]
     active = participants_of(inp)  # as core_active counts them
+    inside = net.mask(core)
+    w, n = net.weight, net.n
+    sums = {
+        "out_core": np.bincount(net.src, weights=w * inside[net.dst], minlength=n),
+        "out_outside": np.bincount(net.src, weights=w * ~inside[net.dst], minlength=n),
+        "in_core": np.bincount(net.dst, weights=w * inside[net.src], minlength=n),
+        "in_outside": np.bincount(net.dst, weights=w * ~inside[net.src], minlength=n),
+    }
+    cols = {k: v.tolist() for k, v in sums.items()}
+    index = net.index
     nodes: dict[str, Any] = {}
-    for n in set(G.nodes) | set(wk.tagged_posts) | set(core):
-        i = wk.info.get(n, {})
+    for node in set(net.nodes) | set(wk.tagged_posts) | set(core):
+        i = wk.info.get(node, {})
         row: dict[str, Any] = {
-            "id": n,
+            "id": node,
             "handle": i.get("handle"),
             "key": i.get("key"),
-            "is_core": n in core,
-            "active": n in active,
-            "hop": hops.get(n),
-            "posts": wk.tagged_posts.get(n, 0),
+            "is_core": node in core,
+            "active": node in active,
+            "hop": hops.get(node),
+            "posts": wk.tagged_posts.get(node, 0),
             "followers": i.get("followers", 0),
         }
-        ties = {"out_core": 0, "out_outside": 0, "in_core": 0, "in_outside": 0}
-        if n in G:
-            for _, v, w in G.out_edges(n, data="weight"):
-                ties["out_core" if v in core else "out_outside"] += w or 0
-            for u, _, w in G.in_edges(n, data="weight"):
-                ties["in_core" if u in core else "in_outside"] += w or 0
-        row.update(ties)
-        nodes[str(n)] = row
-    scores: dict[Any, float] = travel_bridges(wk.acts, core)
+        at = index.get(node)
+        for k, col in cols.items():
+            row[k] = col[at] if at is not None else 0
+        nodes[str(node)] = row
+    scores: dict[Any, float] = travel_bridges(wk.acts, core, tree)
     keys = {a: str(wk.info.get(a, {}).get("key")) for a in scores}
     ranked = sorted(scores, key=lambda a: (-round(scores[a], 9), keys[a]))
     br = [

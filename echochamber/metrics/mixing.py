@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-import networkx as nx
+import numpy as np
 
+from echochamber.graph.net import Net, as_net
 from echochamber.models import Node
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 
 def two_group_assortativity(cc: float, cn: float, nn: float) -> float | None:
@@ -33,7 +38,7 @@ def two_group_assortativity(cc: float, cn: float, nn: float) -> float | None:
     return (e_cc + e_nn - s) / (1 - s)
 
 
-def core_assortativity(G: nx.Graph | nx.DiGraph, core: Iterable[Node]) -> float | None:
+def core_assortativity(G: nx.Graph | nx.DiGraph | Net, core: Iterable[Node]) -> float | None:
     r"""Newman's attribute assortativity of ``is_core`` on the undirected simple graph.
 
     Each connected pair counts once, whatever its weight or direction.  > 0: ties run within
@@ -50,20 +55,12 @@ def core_assortativity(G: nx.Graph | nx.DiGraph, core: Iterable[Node]) -> float 
     >>> round(core_assortativity(G, hi), 6)
     0.717531
     """
-    C = set(core)
-    cc = cn = nn = 0
-    U = G.to_undirected(as_view=True) if G.is_directed() else G
-    for u, v in U.edges():
-        if u == v:
-            continue
-        a, b = u in C, v in C
-        if a and b:
-            cc += 1
-        elif a or b:
-            cn += 1
-        else:
-            nn += 1
-    return two_group_assortativity(cc, cn, nn)
+    net = as_net(G, None)
+    inside = net.mask(core)
+    p = net.pairs
+    ins = inside[p.a].astype(np.int64) + inside[p.b]
+    cc, cn = int((ins == 2).sum()), int((ins == 1).sum())
+    return two_group_assortativity(cc, cn, len(ins) - cc - cn)
 
 
 def top_share(posts: Mapping[Node, int], k: int = 10) -> float | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from statistics import fmean
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from echochamber.models import Node
+
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
 
 
 def _sorted(nodes: Iterable[Node]) -> list[Node]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+import numpy as np
 
 from echochamber.graph.acts import Act
 from echochamber.graph.conversations import ConversationTree
 from echochamber.graph.core import roster_jaccard
+from echochamber.graph.net import Net, as_net
 from echochamber.metrics import EDITION
 from echochamber.metrics.audience import instance_count, potential_impressions, voices
 from echochamber.metrics.boundary import conductance, ei_index, node_expansion, openness
@@ -27,14 +28,22 @@ from echochamber.metrics.reach import bridges, hop_distances
 from echochamber.metrics.travel import travel_metrics
 from echochamber.models import Node
 
+if TYPE_CHECKING:  # networkx loads only where a graph is drawn from it
+    import networkx as nx
+
 __all__ = ["EDITION", "SnapshotInput", "bridges", "hop_distances", "snapshot"]
 
 
 @dataclass(frozen=True)
 class SnapshotInput:
-    """Everything a week's snapshot needs; the caller reads it from the store."""
+    """Everything a week's snapshot needs; the caller reads it from the store.
 
-    G: nx.DiGraph
+    ``G`` is the week's compact graph (a networkx DiGraph is converted); ``travel``, when
+    given, is :func:`~echochamber.metrics.travel.travel_tree` of the acts and the core,
+    computed once and shared with the details.
+    """
+
+    G: nx.DiGraph | Net
     core: frozenset[Node]
     tagged_posts_by_author: Mapping[Node, int] = field(default_factory=dict)
     conversation_posts_by_author: Mapping[Node, int] = field(default_factory=dict)
@@ -48,12 +57,14 @@ class SnapshotInput:
     thread_author: Mapping[Hashable, Node] = field(default_factory=dict)
     platform_of: Mapping[Node, str | None] = field(default_factory=dict)
     replyall: int = 0
+    travel: tuple[Mapping[Node, int], Mapping[Node, frozenset[Node]]] | None = None
 
 
 def participants_of(inp: SnapshotInput) -> set[Node]:
     """The accounts that acted in the window (an out-tie in G) or wrote a post counted in it:
     the one definition of *participant* (``core_active`` and ``graph core``'s active)."""
-    actors = {u for u, d in inp.G.out_degree() if d > 0}
+    net = as_net(inp.G)
+    actors = {net.nodes[i] for i in np.unique(net.src).tolist()}
     tagged = {a for a, n in inp.tagged_posts_by_author.items() if n > 0}
     conv = {a for a, n in inp.conversation_posts_by_author.items() if n > 0}
     return actors | tagged | conv
@@ -75,7 +86,7 @@ def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> d
     >>> s["participants"], s["ei_index"], s["hop_profile"], s["engaged_outside_share"]
     (0, None, {'1': 0, '2': 0, '3+': 0, 'unreached': 0}, None)
     """
-    G, C = inp.G, set(inp.core)
+    G, C = as_net(inp.G), set(inp.core)
     tagged = {a: n for a, n in inp.tagged_posts_by_author.items() if n > 0}
     conv = {a: n for a, n in inp.conversation_posts_by_author.items() if n > 0}
     participants = participants_of(inp)
@@ -83,9 +94,9 @@ def snapshot(inp: SnapshotInput, *, null_samples: int = 100, seed: int = 0) -> d
     conv_total = sum(conv.values())
     conv_outside = sum(n for a, n in conv.items() if a not in C)
     in_open, out_open = openness(G, C)
-    touched, expansion = node_expansion(G, C & set(G.nodes) if C else C)
+    touched, expansion = node_expansion(G, {c for c in C if c in G.index})
     new, returning = voices(participants, C, inp.first_seen_in_window, inp.seen_before)
-    travel = travel_metrics(inp.acts, C, inp.thread_author)
+    travel = travel_metrics(inp.acts, C, inp.thread_author, tree=inp.travel)
     reached = {u: d for u, d in travel.travel_distance.items() if u not in C}
     hops = {"1": 0, "2": 0, "3+": 0, "unreached": 0}
     for n in outside:

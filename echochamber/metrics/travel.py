@@ -31,7 +31,7 @@ class TravelMetrics:
 
     def as_dict(self) -> dict[str, Any]:
         """The seven published keys (``engaged`` as a count)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)[:-1]}  # not travel_distance
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "travel_distance"}
         return out | {"engaged": len(self.engaged), "travel_profile": dict(self.travel_profile)}
 
 
@@ -111,7 +111,12 @@ def travel_tree(
     return dist, {u: frozenset(p) for u, p in parents.items()}
 
 
-def travel_bridges(acts: Iterable[Act], core: Iterable[Hashable]) -> dict[Hashable, float]:
+Tree = tuple[Mapping[Hashable, int], Mapping[Hashable, frozenset[Hashable]]]
+
+
+def travel_bridges(
+    acts: Iterable[Act], core: Iterable[Hashable], tree: Tree | None = None
+) -> dict[Hashable, float]:
     """Outsiders reached through each account: a bridge score that ignores account ids.
 
     Each reached outsider u passes ``1 + score(u)`` up to its parents (:func:`travel_tree`),
@@ -135,7 +140,7 @@ def travel_bridges(acts: Iterable[Act], core: Iterable[Hashable]) -> dict[Hashab
     [('a', 0.5), ('b', 0.5), ('c', 1.5), ('d', 1.5)]
     """
     C = frozenset(core)
-    dist, parents = travel_tree(acts, C)
+    dist, parents = tree if tree is not None else travel_tree(acts, C)
     score: dict[Hashable, float] = {}
     for u in sorted((u for u in dist if u not in C), key=lambda n: -dist[n]):
         ps = parents.get(u, frozenset())
@@ -184,8 +189,11 @@ def travel_metrics(
     acts: Iterable[Act],
     core: Iterable[Hashable],
     thread_root_author: Mapping[Any, Hashable] | None = None,
+    *,
+    tree: Tree | None = None,
 ) -> TravelMetrics:
-    """All travel metrics of a window's acts for core C.
+    """All travel metrics of a window's acts for core C (``tree``: :func:`travel_tree` of
+    the same acts and core, when the caller has it).
 
     - ``engaged_outside_share = |engaged \\ C| / |engaged|`` (None if nobody engaged).
     - ``outsiders_reached = |{u not in C : travel distance finite}|``.
@@ -214,7 +222,7 @@ def travel_metrics(
     acts = list(acts)
     C = frozenset(core)
     eng = engaged(acts, C, thread_root_author)
-    dist = travel_distances(acts, C)
+    dist = tree[0] if tree is not None else travel_distances(acts, C)
     out = [d for u, d in dist.items() if u not in C]
     profile = {"1": 0, "2": 0, "3+": 0}
     for d in out:
@@ -230,7 +238,7 @@ def travel_metrics(
         mean_travel=fmean(out) if out else None,
         core_outbound_share=outbound / len(core_acts) if core_acts else None,
         core_mentions_outward=len(mentioned - C),
-        travel_distance=dist,
+        travel_distance=dict(dist),
     )
 
 

@@ -31,7 +31,7 @@ from statistics import NormalDist
 import numpy as np
 
 from echochamber.graph.acts import TRAVEL, Act
-from echochamber.metrics.travel_batch import chain_rows, encode_chains
+from echochamber.metrics.travel_batch import CELLS, chain_rows, encode_chains
 
 BOOTSTRAP_KEYS = (
     "core_outbound_share",
@@ -92,54 +92,73 @@ def units_of(
     jackknife keys.  ``posts`` are the conversation posts as (author, conversation)."""
     C = frozenset(core)
     w = {k: 1.0 for k in ("reply", "mention", "boost", "quote", "favourite")} | dict(weights or {})
-    posts = list(posts)
+    acts, posts = list(acts), list(posts)
     index: dict[Hashable, int] = {}
     threads = sorted({a.thread for a in acts} | {t for _, t in posts}, key=str)
     for t in threads:
         index[t] = len(index)
-    n = len(index)
-    names = ("core_acts", "core_out", "cc", "cn", "nc", "nn", "posts", "posts_out")
-    sums = {k: np.zeros(n) for k in (*names, "rooted", "escaped")}
-    eng: set[tuple[Hashable, int]] = set()
-    present: set[tuple[Hashable, int]] = set()
-    unit_of_act = []
-    for a in acts:
-        u = index[a.thread]
-        unit_of_act.append(u)
-        present.add((a.actor, u))
-        if a.kind in TRAVEL and a.actor in C:
-            sums["core_acts"][u] += 1
-            sums["core_out"][u] += a.target not in C
-        side = ("c" if a.actor in C else "n") + ("c" if a.target in C else "n")
-        sums[side][u] += w[a.kind] if a.counted else 0.0
-        if (a.kind in TRAVEL and a.target in C) or (
-            a.kind in ("reply", "quote") and thread_author.get(a.thread) in C
-        ):
-            eng.add((a.actor, u))
-    outside_authors: set[int] = set()
-    for author, t in posts:
-        u = index[t]
-        present.add((author, u))
-        sums["posts"][u] += 1
-        sums["posts_out"][u] += author not in C
-        if author not in C:
-            outside_authors.add(u)
-    for t, author in thread_author.items():
-        if author in C and t in index:
-            sums["rooted"][index[t]] = 1
-            sums["escaped"][index[t]] = index[t] in outside_authors
-    return Units(n, sums, _pairs(eng, C), _pairs(present, C), unit_of_act)
+    n, m = len(index), len(acts)
+    unit = np.fromiter((index[a.thread] for a in acts), dtype=np.int64, count=m)
+    by_core = np.fromiter((a.actor in C for a in acts), dtype=bool, count=m)
+    on_core = np.fromiter((a.target in C for a in acts), dtype=bool, count=m)
+    travel = np.fromiter((a.kind in TRAVEL for a in acts), dtype=bool, count=m)
+    weight = np.fromiter((w[a.kind] if a.counted else 0.0 for a in acts), dtype=float, count=m)
+    in_core_thread = np.fromiter(
+        (a.kind in ("reply", "quote") and thread_author.get(a.thread) in C for a in acts),
+        dtype=bool,
+        count=m,
+    )
+
+    def tally(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(
+            unit[mask], weights=None if weights is None else weights[mask], minlength=n
+        ).astype(float)
+
+    sums = {
+        "core_acts": tally(travel & by_core),
+        "core_out": tally(travel & by_core & ~on_core),
+        "cc": tally(by_core & on_core, weight),
+        "cn": tally(by_core & ~on_core, weight),
+        "nc": tally(~by_core & on_core, weight),
+        "nn": tally(~by_core & ~on_core, weight),
+    }
+    accounts: dict[Hashable, int] = {}
+    actor = np.fromiter(
+        (accounts.setdefault(a.actor, len(accounts)) for a in acts), dtype=np.int64, count=m
+    )
+    author = np.fromiter(
+        (accounts.setdefault(a, len(accounts)) for a, _ in posts), dtype=np.int64, count=len(posts)
+    )
+    post_unit = np.fromiter((index[t] for _, t in posts), dtype=np.int64, count=len(posts))
+    outsider = np.fromiter((a not in C for a in accounts), dtype=bool, count=len(accounts))
+    sums["posts"] = np.bincount(post_unit, minlength=n).astype(float)
+    sums["posts_out"] = np.bincount(post_unit[outsider[author]], minlength=n).astype(float)
+    rooted, escaped = np.zeros(n), np.zeros(n)
+    out_units = np.zeros(n, dtype=bool)
+    out_units[post_unit[outsider[author]]] = True
+    for t, root in thread_author.items():
+        if root in C and t in index:
+            rooted[index[t]] = 1
+            escaped[index[t]] = out_units[index[t]]
+    sums["rooted"], sums["escaped"] = rooted, escaped
+    eng = (travel & on_core) | in_core_thread
+    return Units(
+        n,
+        sums,
+        _pairs(actor[eng], unit[eng], outsider),
+        _pairs(np.r_[actor, author], np.r_[unit, post_unit], outsider),
+        unit.tolist(),
+    )
 
 
 def _pairs(
-    pairs: set[tuple[Hashable, int]], C: frozenset[Hashable]
+    acc: np.ndarray, unit: np.ndarray, outsider: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    accounts: dict[Hashable, int] = {}
-    rows = sorted(((accounts.setdefault(a, len(accounts)), u) for a, u in pairs))
-    acc = np.array([r[0] for r in rows], dtype=np.int64)
-    unit = np.array([r[1] for r in rows], dtype=np.int64)
-    outsider = np.array([a not in C for a in accounts], dtype=bool)
-    return acc, unit, outsider
+    """Distinct (account, conversation) pairs, accounts renumbered to those present."""
+    n = max(1, int(unit.max()) + 1) if len(unit) else 1
+    keys = np.unique(acc.astype(np.int64) * n + unit)
+    seen, acc_c = np.unique(keys // n, return_inverse=True)
+    return acc_c.astype(np.int64), (keys % n).astype(np.int64), outsider[seen]
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -162,11 +181,19 @@ def ratio_keys(s: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _bootstrap(units: Units, resamples: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Each draw's weighted sums, the draws made in blocks of rows so the weight matrix
+    never holds more than about ``CELLS`` cells (a 1M-conversation week: 4 rows at once)."""
     n = units.n
-    W = np.zeros((resamples, n), dtype=np.float64)
-    for i in range(resamples):
-        W[i] = np.bincount(rng.integers(0, n, size=n), minlength=n)
-    return ratio_keys({k: W @ v for k, v in units.sums.items()})
+    block = max(1, CELLS // max(1, n))
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in units.sums}
+    for start in range(0, resamples, block):
+        rows = min(block, resamples - start)
+        W = np.empty((rows, n), dtype=np.float64)
+        for i in range(rows):
+            W[i] = np.bincount(rng.integers(0, n, size=n), minlength=n)
+        for k, v in units.sums.items():
+            parts[k].append(W @ v)
+    return ratio_keys({k: np.concatenate(v) for k, v in parts.items()})
 
 
 def _share_without(
@@ -199,8 +226,8 @@ def _jackknife(
         "outside_share": _share_without(units.present, group, G),
     }
     chains = encode_chains(acts, core, units.unit_of_act)
-    W = np.ones((G + 1, units.n))
-    W[1 + group, np.arange(units.n)] = 0  # row 0: every conversation; row 1 + g: without g
+    W = np.ones((G + 1, units.n), dtype=bool)
+    W[1 + group, np.arange(units.n)] = False  # row 0: every conversation; row 1 + g: without g
     reached, total = chain_rows(chains, W)
     mean = _ratio(total.astype(float), reached.astype(float))
     out["mean_travel"] = (float(mean[0]), mean[1:])

@@ -66,7 +66,7 @@ def conversation_tree(engine: Engine, ref: str, settings: Settings) -> dict[str,
         info = reader.account_info({r[2] for r in thread.rows})
     tree = next(t for t in build_trees(thread.rows) if t.root == thread.root_uri)
     window = zone_week(thread.root_created, settings.core.timezone)
-    snap = load_snapshot(engine, window, "all", settings.core.policy)
+    snap = load_snapshot(engine, window, "all", settings.core.policy, "none")
     core = set(snap.core_ids) if snap else set()
     authors = set(tree.author.values())
     breadth = max(Counter(_depths(tree).values()).values())
@@ -214,7 +214,7 @@ def export_graph(
 
     with graph_reader(engine) as reader:
         wk = week_graph(reader, settings, window, scope)
-    snap = load_snapshot(engine, window, scope, settings.core.policy)
+    snap = load_snapshot(engine, window, scope, settings.core.policy, "none")
     core = snap.core_ids if snap is not None else wk.core
     G = wk.G.copy()
     for t in wk.trees:

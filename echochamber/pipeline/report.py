@@ -74,24 +74,28 @@ def report_data(
         snap = found
         rows = [snap]
         for back in range(1, 12):
-            older = load_snapshot(engine, window.previous(back), "all", policy)
+            older = load_snapshot(engine, window.previous(back), "all", policy, "none")
             if older is not None:
                 rows.append(older)
     else:
         snap = snapshot_of(engine, settings, window, "all", now, save=save)
         rows = [snap]
         for back in range(1, 12):
-            rows.append(snapshot_of(engine, settings, window.previous(back), "all", now, save=save))
+            rows.append(
+                snapshot_of(
+                    engine, settings, window.previous(back), "all", now, save=save, accounts="none"
+                )
+            )
     rows.sort(key=lambda s: s.window.start)
     provisional = None
     newer = window.previous(-1)  # the week after it
     if newer.start <= now and not stored_only:
-        later = snapshot_of(engine, settings, newer, "all", now, save=save)
+        later = snapshot_of(engine, settings, newer, "all", now, save=save, accounts="none")
         if not later.final:
             provisional = (later.window.label, later.metrics)
     by_scope = {}
     for scope in ("mastodon", "twitter", "bluesky"):
-        other = load_snapshot(engine, window, scope, policy)
+        other = load_snapshot(engine, window, scope, policy, "none")
         if other is not None:
             by_scope[scope] = other.metrics
     story = public_story(week_story(engine, settings, snap))

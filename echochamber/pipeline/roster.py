@@ -22,8 +22,8 @@ from typing import Any
 
 from echochamber.config import Settings
 from echochamber.errors import ConfigError
-from echochamber.graph.build import build_graph
 from echochamber.graph.core import kcore_roster, top_active
+from echochamber.graph.net import span_net
 from echochamber.models import Window
 from echochamber.store import GraphReader
 
@@ -80,9 +80,8 @@ def _automatic(
     reader: GraphReader, r: _Ranking, policy: str, size: int, scope: str
 ) -> frozenset[int]:
     if policy == "kcore":
-        if r.graph is None:
-            r.graph = build_graph(e for e in reader.edge_rows(r.span, scope) if e[2] != "mention")
-            r.graph.remove_nodes_from(r.unwanted)
+        if r.graph is None:  # the span's undirected ties without mentions, built once
+            r.graph = span_net(reader.edge_rows(r.span, scope), r.unwanted)
         return kcore_roster(r.graph, size, r.activity, pad=True)
     return top_active(r.activity, size)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from echochamber.config import Settings
 from echochamber.config.weeks import zone_week
@@ -20,6 +21,7 @@ from echochamber.metrics import EDITION
 from echochamber.metrics.details import json_safe, week_details
 from echochamber.metrics.sensitivity import sensitivity
 from echochamber.metrics.snapshot import SnapshotInput, snapshot
+from echochamber.metrics.travel import travel_tree
 from echochamber.metrics.uncertainty import intervals
 from echochamber.models import RosterMember, Snapshot, Window
 from echochamber.pipeline.context import JobContext
@@ -64,14 +66,10 @@ def load_week(
         handles={i: info.get(i, {}).get("handle") for i in ids},
         weights=settings.graph.weights(),
     )
-    for n in parts.G.nodes:
-        i = info.get(n, {})
-        parts.G.nodes[n]["handle"] = i.get("handle")
-        parts.G.nodes[n]["followers"] = i.get("followers", 0)
     wk = WeekGraph(
         window,
         scope,
-        parts.G,
+        parts.net,
         frozenset(same.get(c, c) for c in core),
         info,
         parts.tagged,
@@ -115,7 +113,7 @@ def compute(
         main, others = rosters(reader, settings, window, scope)
         wk, same, counts = load_week(reader, settings, window, scope, main.ids)
         conv_posts: Counter[int] = Counter(author for author, _ in wk.posts)
-        actors = {u for u, d in wk.G.out_degree() if d > 0}
+        actors = {wk.net.nodes[i] for i in set(wk.net.src.tolist())}
         participants = actors | set(wk.tagged_posts) | set(conv_posts)
         first = reader.first_active(sorted(participants))
     prev_keys = previous_roster(engine, window, scope, policy)
@@ -126,8 +124,9 @@ def compute(
         if prev_keys is None
         else frozenset(by_key.get(k, -1 - n) for n, k in enumerate(sorted(prev_keys)))
     )
+    tree = travel_tree(wk.acts, wk.core)  # once: the travel keys, hops and bridges
     inp = SnapshotInput(
-        G=wk.G,
+        G=wk.net,
         core=wk.core,
         tagged_posts_by_author=dict(wk.tagged_posts),
         conversation_posts_by_author=dict(conv_posts),
@@ -143,6 +142,7 @@ def compute(
         thread_author=wk.thread_author,
         platform_of={i: wk.info.get(i, {}).get("platform") for i in participants},
         replyall=wk.replyall,
+        travel=tree,
     )
     m = settings.metrics
     metrics = snapshot(inp, null_samples=m.null_samples, seed=m.seed)
@@ -160,7 +160,7 @@ def compute(
     metrics["ci_se"] = {k: v.se if v else None for k, v in ci.items()}
     metrics["roster_source"] = main.source
     metrics["sensitivity"] = sensitivity(
-        wk.acts, wk.thread_author, wk.G, merged_rosters(others, same)
+        wk.acts, wk.thread_author, wk.net, merged_rosters(others, same)
     )
     # how much of what the home servers count was fetched (docs/metrics.md, Completeness)
     metrics["completeness"] = completeness(engine, window, scope).as_dict()
@@ -198,12 +198,14 @@ def snapshot_of(
     now: datetime | None = None,
     *,
     save: bool = False,
+    accounts: Any = "all",
 ) -> Snapshot:
     """The stored snapshot of ``window``; computed when there is none, or when it is
     provisional, of the first edition or stale and ``now`` is given.  What is computed is
-    stored only when ``save`` (a writing job); a reading command computes it in memory."""
+    stored only when ``save`` (a writing job); a reading command computes it in memory.
+    ``accounts``: which stored per-account rows to read (``load_snapshot``)."""
     window = community_window(settings, window)
-    snap = load_snapshot(engine, window, scope, settings.core.policy)
+    snap = load_snapshot(engine, window, scope, settings.core.policy, accounts)
     if snap is None:
         return compute(engine, settings, window, scope, now=now, save=save)
     if now is not None and (
@@ -249,7 +251,7 @@ def snapshot_recent(settings: Settings, ctx: JobContext) -> list[str]:
             for scope in scopes:
                 if ctx.stop():
                     return done
-                snap = load_snapshot(ctx.engine, window, scope, settings.core.policy)
+                snap = load_snapshot(ctx.engine, window, scope, settings.core.policy, "none")
                 if snap is None or not snap.final or window.start > newest.start:
                     compute(ctx.engine, settings, window, scope, now=now)
                     done.append(f"{window.label}/{scope}")

@@ -17,7 +17,7 @@ from echochamber.config import mask_url
 from echochamber.errors import StoreError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0007"
+HEAD = "0008"
 """The newest schema revision; a test keeps it equal to Alembic's head.  Reading commands
 compare the store's revision with it without importing Alembic (a quick start-up)."""
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, or_, select, update
 
+from echochamber.store.accountweeks import erase_account_weeks, refresh_account_weeks
 from echochamber.store.keys import _chunks, week_start
 from echochamber.store.schema import (
     AccountRow,
@@ -33,6 +34,7 @@ from echochamber.store.schema import (
     SnapshotRow,
     WatchRow,
 )
+from echochamber.store.snapshotrows import erase_snapshot_rows
 from echochamber.text import blank_mentions, hashed_key, hashed_uri, is_hashed
 
 accounts_t: Table = AccountRow.__table__  # type: ignore[assignment]
@@ -174,6 +176,8 @@ def _merge_into(conn: Connection, old: int, new: int) -> None:
             conn.execute(update(ties_t).where(t.id == tid).values(actor_id=a2, target_id=t2))
     conn.execute(delete(edges_t).where(or_(e.actor_id == old, e.target_id == old)))
     _rebuild_edges(conn, new)
+    erase_account_weeks(conn, old, into=new)
+    _stale(conn, erase_snapshot_rows(conn, old, None))
     conn.execute(delete(accounts_t).where(accounts_t.c.id == old))
 
 
@@ -303,7 +307,15 @@ def anonymise_account(conn: Connection, acc: StoredAccount) -> Erasure:
     if acc.display_name:
         swaps[f'"{acc.display_name}"'] = '""'
     out.snapshots = _scrub_snapshots(conn, swaps, acc.handle)
+    out.snapshots += _stale(conn, erase_snapshot_rows(conn, target, new_key))
     return out
+
+
+def _stale(conn: Connection, snapshots: Sequence[int]) -> int:
+    """Mark these snapshots stale (an erasure changed what they were computed from)."""
+    for part in _chunks(sorted(set(snapshots))):
+        conn.execute(update(snaps_t).where(snaps_t.c.id.in_(part)).values(inputs=STALE))
+    return len(set(snapshots))
 
 
 def purge_account(conn: Connection, acc: StoredAccount) -> Erasure:
@@ -322,6 +334,14 @@ def purge_account(conn: Connection, acc: StoredAccount) -> Erasure:
         for table in (PostTagRow, PostSourceRow, WatchRow, PostObservationRow):
             tbl: Table = table.__table__  # type: ignore[assignment]
             conn.execute(delete(tbl).where(tbl.c.post_id.in_(part)))
+    others = {
+        a
+        for row in conn.execute(
+            select(t.actor_id, t.target_id).where(or_(t.actor_id == aid, t.target_id == aid))
+        )
+        for a in row
+        if a != aid
+    }
     res = conn.execute(delete(ties_t).where(or_(t.actor_id == aid, t.target_id == aid)))
     out.ties = res.rowcount or 0
     conn.execute(delete(edges_t).where(or_(e.actor_id == aid, e.target_id == aid)))
@@ -331,6 +351,10 @@ def purge_account(conn: Connection, acc: StoredAccount) -> Erasure:
     for part in _chunks(ids):
         conn.execute(delete(posts_t).where(p.id.in_(part)))
     out.posts = len(ids)
+    erase_account_weeks(conn, aid)
+    erase_snapshot_rows(conn, aid, None)
+    if times:  # the others' acts on (or by) it are gone: their weekly rows counted again
+        refresh_account_weeks(conn, others, times)
     conn.execute(delete(accounts_t).where(accounts_t.c.id == aid))
     out.accounts = 1
     if times:

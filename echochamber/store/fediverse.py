@@ -140,12 +140,55 @@ def _sums(conn: Any, ids: Sequence[int] | None) -> tuple[int, ...]:
     return tuple(totals)
 
 
-def _conversation_ids(conn: Any, window: Window, scope: str) -> list[int]:
-    """Non-deleted posts whose conversation's root was created in the window."""
+def _window_sums(conn: Any, posts: dict[str, tuple[Any, ...]]) -> tuple[int, ...]:
+    """:func:`_sums` over a window's posts (uri -> counts_home, replies, boosts and favourites
+    counted at home, created_at; read with the conversations), each aggregate read once: the
+    replies by their parent's URI (indexed), the boosts and favourites by one pass over the
+    ties since the oldest post (a boost or favourite is never older than its post: a
+    favourite is timed at the post, a boost at its own post; an hour of clock skew allowed)."""
+    if not posts:
+        return (0,) * 8
+    got: dict[str, list[int]] = {u: [0, 0, 0] for u in posts}
+    for part in _chunks(sorted(posts), 900):
+        stmt = (
+            select(P.in_reply_to_uri, func.count())
+            .where(P.deleted_at.is_(None), P.in_reply_to_uri.in_(part))
+            .group_by(P.in_reply_to_uri)
+        )
+        for uri, n in conn.execute(stmt):
+            got[uri][0] += int(n)
+    since = min(r[4] for r in posts.values()) - timedelta(hours=1)
+    stmt = select(T.subject_uri, T.kind).where(T.kind.in_(("boost", "favourite")), T.at >= since)
+    for uri, kind in conn.execute(stmt):
+        row = got.get(uri)
+        if row is not None:
+            row[1 if kind == "boost" else 2] += 1
+    totals = [len(posts), 0, 0, 0, 0, 0, 0, 0]
+    for uri, (home, *counted, _at) in posts.items():
+        totals[1] += bool(home)
+        for i, c in enumerate(counted):
+            if c is not None:
+                totals[2 + i] += min(got[uri][i], int(c))
+                totals[5 + i] += int(c)
+    return tuple(totals)
+
+
+def _conversation_posts(conn: Any, window: Window, scope: str) -> dict[str, tuple[Any, ...]]:
+    """Non-deleted posts whose conversation's root was created in the window, by URI: their
+    id, then what :func:`_window_sums` reads (counts_home, the three counts, created_at)."""
     if scope not in ("all", "mastodon"):
-        return []
+        return {}
     rows = conn.execute(
-        select(P.id, P.uri, P.in_reply_to_uri, P.created_at).where(
+        select(
+            P.id,
+            P.uri,
+            P.in_reply_to_uri,
+            P.created_at,
+            P.counts_home,
+            P.replies_count,
+            P.boosts_count,
+            P.favourites_count,
+        ).where(
             P.platform == "mastodon",
             P.boost_of_uri.is_(None),
             P.deleted_at.is_(None),
@@ -153,15 +196,20 @@ def _conversation_ids(conn: Any, window: Window, scope: str) -> list[int]:
             P.created_at < window.end + timedelta(days=60),
         )
     ).all()
-    by_uri = {r.uri: r for r in rows}
-    out = []
+    by_uri = {r[1]: r for r in rows}
+    out: dict[str, tuple[Any, ...]] = {}
     for r in rows:
         cur, steps = r, 0
-        while cur.in_reply_to_uri in by_uri and steps < 1000:
-            cur, steps = by_uri[cur.in_reply_to_uri], steps + 1
-        if window.start <= cur.created_at < window.end:  # the root's week is the thread's
-            out.append(r.id)
+        while cur[2] in by_uri and steps < 1000:
+            cur, steps = by_uri[cur[2]], steps + 1
+        if window.start <= cur[3] < window.end:  # the root's week is the thread's
+            out[r[1]] = (r[0], r[4], r[5], r[6], r[7], r[3])
     return out
+
+
+def _conversation_ids(conn: Any, window: Window, scope: str) -> list[int]:
+    """Non-deleted posts whose conversation's root was created in the window."""
+    return [r[0] for r in _conversation_posts(conn, window, scope).values()]
 
 
 def completeness(engine: Engine, window: Window | None = None, scope: str = "all") -> Completeness:
@@ -169,9 +217,15 @@ def completeness(engine: Engine, window: Window | None = None, scope: str = "all
 
     Only fediverse posts count (scope ``all`` or ``mastodon``); other scopes give zeros.
     """
+    if scope not in ("all", "mastodon"):
+        return Completeness()
     with engine.connect() as conn:
-        ids = None if window is None else _conversation_ids(conn, window, scope)
-        if ids == [] or scope not in ("all", "mastodon"):
-            return Completeness()
-        n, home, rf, bf, ff, rc, bc, fc = _sums(conn, ids)
+        if window is None:
+            sums = _sums(conn, None)
+        else:
+            posts = _conversation_posts(conn, window, scope)
+            if not posts:
+                return Completeness()
+            sums = _window_sums(conn, {u: r[1:] for u, r in posts.items()})
+        n, home, rf, bf, ff, rc, bc, fc = sums
     return Completeness(n, home, (rf, bf, ff), (rc, bc, fc))

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select
 
 from echochamber.models import Window
+from echochamber.store.accountweeks import activity_weeks, first_seen
 from echochamber.store.schema import AccountRow, EdgeWeekRow, InteractionRow, PostRow
 
 A, P, T, E = AccountRow, PostRow, InteractionRow, EdgeWeekRow
@@ -69,8 +70,12 @@ def activity(conn: Connection, window: Window, scope: str = "all") -> dict[int, 
     """Tagged posts written plus acts made (reply, quote, boost, favourite), per account.
 
     The roster's ranking (second edition): mention objects never count, so an account that
-    is only named in others' reply-all runs does not climb it.
+    is only named in others' reply-all runs does not climb it.  Whole UTC weeks (the trailing
+    weeks of the roster) read the ``account_weeks`` rows kept at ingest.
     """
+    weeks = _whole_weeks(window)
+    if weeks is not None:
+        return activity_weeks(conn, weeks, scope)
     out = dict(tagged_posts_by_author(conn, window, scope))
     for actor, _target, kind, n, _v in edge_rows(conn, window, scope):
         if kind != "mention":
@@ -153,31 +158,8 @@ def account_info(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, An
 
 
 def first_active(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
-    """The earliest post or interaction time of each account."""
-    out: dict[int, Any] = {}
-    for i in range(0, len(ids), 900):
-        part = list(ids[i : i + 900])
-        posts = (
-            select(P.author_id.label("a"), func.min(P.created_at).label("t"))
-            .where(P.author_id.in_(part))
-            .group_by(P.author_id)
-        )
-        ties = (
-            select(E.actor_id.label("a"), func.min(E.week).label("t"))
-            .where(E.actor_id.in_(part))
-            .group_by(E.actor_id)
-        )
-        for aid, t in conn.execute(posts):
-            out[aid] = t
-        for aid, week in conn.execute(ties):
-            t = (
-                datetime(week.year, week.month, week.day, tzinfo=UTC)
-                if isinstance(week, date)
-                else week
-            )
-            if aid not in out or t < out[aid]:
-                out[aid] = t
-    return out
+    """The earliest post or interaction time of each account (``account_weeks``)."""
+    return first_seen(conn, ids)
 
 
 def resolve_accounts(conn: Connection, names: Iterable[str]) -> dict[str, int]:

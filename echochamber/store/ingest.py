@@ -26,6 +26,7 @@ from sqlalchemy import exc as sa_exc
 
 from echochamber.models import Account, Batch, Interaction, Post, StoredPage
 from echochamber.store import bulk
+from echochamber.store.accountweeks import refresh_for_batch
 from echochamber.store.keys import (
     account_ids,
     dialect_insert,
@@ -357,13 +358,21 @@ def _store(
     record_observations(conn, posts, pids, now, token)
     ties = list(batch.interactions) + resolve_parents(conn, posts, ids)
     new_ties = insert_ties(conn, ties, ids, (server, token, now))
-    _after_written(conn, new_ties)
+    _after_written(conn, new_ties, posts, ties, ids)
     return StoredPage(
         posts_new=len(posts) - len(before), posts_seen=len(before), interactions_new=len(new_ties)
     )
 
 
-def _after_written(conn: Connection, new_ties: list[tuple[Any, ...]]) -> None:
+def _after_written(
+    conn: Connection,
+    new_ties: list[tuple[Any, ...]],
+    posts: Sequence[Post],
+    ties: Sequence[Interaction],
+    ids: dict[str, int],
+) -> None:
     """After the batch is written, in its transaction: the aggregates kept at ingest, from
-    what was new in it (the weekly tie counts)."""
+    what was new in it (the weekly tie counts) and what it touched (``account_weeks``: the
+    roster's and new voices' rows)."""
     add_edge_weeks(conn, new_ties)
+    refresh_for_batch(conn, posts, ties, ids)

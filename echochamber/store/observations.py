@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Table, delete, select, update
 
 from echochamber.models import Post
 from echochamber.store import bulk
+from echochamber.store.accountweeks import refresh_for_deleted
 from echochamber.store.keys import _chunks, among, dialect_insert, week_start
 from echochamber.store.schema import EdgeWeekRow, InteractionRow, PostObservationRow, PostRow
 from echochamber.text import server_host
@@ -140,4 +141,5 @@ def mark_deleted(conn: Connection, uris: Iterable[str], now: datetime) -> int:
                 .values(n=e.n - n, n_via_reply=e.n_via_reply - via[(week, actor, target, kind)])
             )
             conn.execute(delete(edges_t).where(*where, e.n <= 0))
+        refresh_for_deleted(conn, part, gone)
     return marked

@@ -20,22 +20,41 @@ from echochamber.store.graphdata import ThreadPost
 
 
 class GraphReader:
-    """The window aggregations the graph and the metrics need, on one connection."""
+    """The window aggregations the graph and the metrics need, on one connection.
+
+    A reader lives for one read (one snapshot): each window aggregation is computed once and
+    kept, so the roster, its fallback to the measured week and the sensitivity rosters do not
+    aggregate the same week again.  Callers must not change what they are given.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._kept: dict[tuple[str, Window, str], Any] = {}
+
+    def _once(self, name: str, window: Window, scope: str, make: Any) -> Any:
+        key = (name, window, scope)
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]
 
     def edge_rows(self, window: Window, scope: str = "all") -> list[tuple[int, int, str, int, int]]:
         """``(actor, target, kind, n, n_via_reply)`` summed over the window."""
-        return gd.edge_rows(self._conn, window, scope)
+        return self._once(  # type: ignore[no-any-return]
+            "edges", window, scope, lambda: gd.edge_rows(self._conn, window, scope)
+        )
 
     def tagged_posts_by_author(self, window: Window, scope: str = "all") -> dict[int, int]:
         """Tagged, non-boost posts per author created in the window."""
-        return gd.tagged_posts_by_author(self._conn, window, scope)
+        return self._once(  # type: ignore[no-any-return]
+            "tagged", window, scope, lambda: gd.tagged_posts_by_author(self._conn, window, scope)
+        )
 
     def activity(self, window: Window, scope: str = "all") -> dict[int, int]:
-        """Tagged posts plus acts made (no mentions), per account (the roster's ranking)."""
-        return gd.activity(self._conn, window, scope)
+        """Tagged posts plus acts made (no mentions), per account (the roster's ranking);
+        whole weeks read the ``account_weeks`` rows kept at ingest."""
+        return self._once(  # type: ignore[no-any-return]
+            "activity", window, scope, lambda: gd.activity(self._conn, window, scope)
+        )
 
     def unwanted(self, entries: Iterable[str], ids: Iterable[int]) -> set[int]:
         """Which of ``ids`` are bots or excluded by ``[core] exclude`` (accounts or servers)."""

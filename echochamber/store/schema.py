@@ -81,7 +81,7 @@ class _Table:
             raise AttributeError(f"table {self.__table__.name} has no column {name!r}") from None
 
 
-metadata = MetaData(naming_convention=NAMING)
+metadata: MetaData = MetaData(naming_convention=NAMING)
 
 
 AccountRow = _Table(
@@ -374,27 +374,10 @@ ServerRow = _Table(
 """Fediverse servers asked for posts: software (nodeinfo) and circuit-breaker state."""
 
 
-ConsentRow = _Table(
-    Table(
-        "consent_registry",
-        metadata,
-        Column("digest", String(64), primary_key=True),
-        Column("platform", String(16), nullable=True),
-        Column("reason", String(32), nullable=False),
-        Column("requested_at", UTCDateTime, nullable=False),
-        Column("changes", Text, nullable=True),
-    )
+# The consent registry and the store's named values, and the tables derived from the rows
+# above (kept aggregates, a snapshot's rows): their own modules, on this ``metadata``.
+from echochamber.store.schema_consent import ConsentRow, MetaRow  # noqa: E402, F401
+from echochamber.store.schema_derived import (  # noqa: E402, F401
+    AccountWeekRow,
+    SnapshotAccountRow,
 )
-"""Forgotten or opted-out accounts: a salted hash of a key or handle (never either), why
-(``forget``, ``purge``, ``signal``), when, and what the request changed (JSON counts)."""
-
-
-MetaRow = _Table(
-    Table(
-        "store_meta",
-        metadata,
-        Column("name", String(64), primary_key=True),
-        Column("value", Text, nullable=False),
-    )
-)
-"""Named values of the store (the consent registry's salt when none is configured)."""

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from echochamber.models import RosterMember, Snapshot, WeekDetails, Window
 from echochamber.store.keys import dialect_insert
 from echochamber.store.schema import SnapshotRow
+from echochamber.store.snapshotrows import Accounts, load_accounts, save_accounts
 
 _KEY = ("scope", "window_start", "window_end", "policy")
 
@@ -33,7 +34,16 @@ def save_snapshot(engine: Engine, snap: Snapshot) -> None:
         "computed_at": snap.computed_at,
         "metrics": json.dumps(snap.metrics, allow_nan=False),
         "roster": json.dumps([asdict(m) for m in snap.roster]),
-        "details": json.dumps(asdict(snap.details), allow_nan=False, default=str),
+        "details": json.dumps(
+            {
+                "nodes": {},  # as rows of snapshot_accounts
+                "bridges": snap.details.bridges,
+                "conversations": snap.details.conversations,
+                "new_voices": snap.details.new_voices,
+            },
+            allow_nan=False,
+            default=str,
+        ),
         "final": snap.final,
         "edition": snap.edition,
         "inputs": json.dumps(snap.inputs, allow_nan=False, sort_keys=True),
@@ -47,6 +57,10 @@ def save_snapshot(engine: Engine, snap: Snapshot) -> None:
                 set_={k: v for k, v in values.items() if k not in _KEY},
             )
         )
+        sid = conn.execute(
+            select(SnapshotRow.id).where(*_of(snap.window, snap.scope, snap.policy))
+        ).scalar_one()
+        save_accounts(conn, int(sid), snap.details.nodes)
 
 
 def _zone_of(window: Window) -> str | None:
@@ -79,10 +93,10 @@ def _roster(text: str) -> tuple[RosterMember, ...]:
     )
 
 
-def _details(text: str | None) -> WeekDetails:
+def _details(text: str | None, nodes: dict[str, dict[str, Any]] | None = None) -> WeekDetails:
     raw: Mapping[str, Any] = json.loads(text or "{}")
     return WeekDetails(
-        nodes=dict(raw.get("nodes") or {}),
+        nodes=dict(raw.get("nodes") or {}) if nodes is None else nodes,
         bridges=list(raw.get("bridges") or []),
         conversations=list(raw.get("conversations") or []),
         new_voices=list(raw.get("new_voices") or []),
@@ -99,11 +113,18 @@ def _of(window: Window, scope: str, policy: str) -> tuple[Any, ...]:
     )
 
 
-def load_snapshot(engine: Engine, window: Window, scope: str, policy: str) -> Snapshot | None:
-    """The stored snapshot of (window, scope, policy), or ``None``."""
+def load_snapshot(
+    engine: Engine, window: Window, scope: str, policy: str, accounts: Accounts = "all"
+) -> Snapshot | None:
+    """The stored snapshot of (window, scope, policy), or ``None``.
+
+    ``accounts`` says which per-account rows (``details.nodes``) to read: ``"all"``,
+    ``"core"`` (the roster's), ``"none"`` or the account ids wanted.
+    """
     with engine.connect() as conn:
         row = conn.execute(
             select(
+                SnapshotRow.id,
                 SnapshotRow.metrics,
                 SnapshotRow.roster,
                 SnapshotRow.details,
@@ -113,20 +134,45 @@ def load_snapshot(engine: Engine, window: Window, scope: str, policy: str) -> Sn
                 SnapshotRow.inputs,
             ).where(*_of(window, scope, policy))
         ).first()
-    if row is None:
-        return None
+        if row is None:
+            return None
+        sid, metrics, roster_text, details, computed, final, edition, inputs = row
+        roster = _roster(roster_text)
+        wanted = _wanted(accounts, roster)
+        nodes = None if wanted == () else load_accounts(conn, int(sid), wanted)
+    if wanted == ():
+        nodes = {}
+    elif not nodes:  # saved before the rows (or a week without accounts): the JSON
+        nodes = _pick(_details(details).nodes, wanted)
     return Snapshot(
         window=window,
         scope=scope,
         policy=policy,
-        metrics=json.loads(row[0]),
-        roster=_roster(row[1]),
-        details=_details(row[2]),
-        computed_at=row[3],
-        final=bool(row[4]),
-        edition=int(row[5]),
-        inputs=_inputs(row[6]),
+        metrics=json.loads(metrics),
+        roster=roster,
+        details=_details(details, nodes),
+        computed_at=computed,
+        final=bool(final),
+        edition=int(edition),
+        inputs=_inputs(inputs),
     )
+
+
+def _wanted(accounts: Accounts, roster: tuple[RosterMember, ...]) -> tuple[int, ...] | None:
+    """``None``: every account; ``()``: none; otherwise these ids."""
+    if accounts == "all":
+        return None
+    if accounts == "none":
+        return ()
+    if accounts == "core":
+        return tuple(sorted({m.id for m in roster})) or (-1,)
+    return tuple(sorted({int(a) for a in accounts})) or (-1,)  # type: ignore[union-attr]
+
+
+def _pick(nodes: dict[str, dict[str, Any]], wanted: tuple[int, ...] | None) -> dict[str, Any]:
+    if wanted is None:
+        return nodes
+    return {str(a): nodes[str(a)] for a in wanted if str(a) in nodes}
 
 
 def previous_roster(

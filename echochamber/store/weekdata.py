@@ -108,7 +108,7 @@ def week_rows(
         to,
         native,
         source,
-    ) in conn.execute(_scoped(stmt, P.platform, scope)).all():
+    ) in conn.execute(_scoped(stmt, P.platform, scope)):
         parent = reply or quote
         fallback = root_uri if root_uri and root_uri != uri else None
         kind = "reply" if reply else ("quote" if quote else "root")
@@ -155,7 +155,7 @@ def _ties(
     out: list[WeekTie] = []
     for kind, actor, target, subject, target_uri, at, via in conn.execute(
         _scoped(stmt, T.platform, scope)
-    ).all():
+    ):
         anchor = kept.get(subject)
         if anchor is None:
             continue
