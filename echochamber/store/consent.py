@@ -14,22 +14,16 @@ import json
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, Table, func, select
 
-from echochamber.store.erasure import (
-    Erasure,
-    StoredAccount,
-    accounts_by_key,
-    anonymise_account,
-    erase_raw,
-    find_accounts,
-    purge_account,
-)
 from echochamber.store.keys import _chunks, dialect_insert
 from echochamber.store.schema import ConsentRow, MetaRow, PostRow
 from echochamber.text import is_hashed
+
+if TYPE_CHECKING:  # erasure is loaded by the commands that erase, not by ``status``
+    from echochamber.store.erasure import Erasure, StoredAccount
 
 consent_t: Table = ConsentRow.__table__  # type: ignore[assignment]
 meta_t: Table = MetaRow.__table__  # type: ignore[assignment]
@@ -124,6 +118,8 @@ def registry_summary(engine: Engine) -> dict[str, Any]:
 def anonymise_stored(engine: Engine, keys: Iterable[str]) -> Erasure:
     """Anonymise what the store holds of the accounts with these (original) keys: the
     collector saw an opt-out signal.  Nothing to do (one lookup) when none is stored."""
+    from echochamber.store.erasure import Erasure, accounts_by_key, anonymise_account
+
     out = Erasure()
     with engine.begin() as conn:
         for acc in accounts_by_key(conn, (k for k in keys if not is_hashed(k))):
@@ -136,6 +132,13 @@ def erase_accounts(
 ) -> tuple[list[StoredAccount], Erasure]:
     """Anonymise (or ``purge``) the accounts named by handle or key, in one transaction
     (``dry_run``: rolled back, so it only counts); returns the accounts found and the changes."""
+    from echochamber.store.erasure import (
+        Erasure,
+        anonymise_account,
+        find_accounts,
+        purge_account,
+    )
+
     out = Erasure()
     with engine.connect() as conn, conn.begin() as tx:
         found = find_accounts(conn, idents)
@@ -157,4 +160,6 @@ def erase_deleted_raw(engine: Engine, uris: Sequence[str]) -> int:
         rows = conn.execute(select(p.created_at, p.url).where(p.uri.in_(wanted))).all()
         since = min((r[0] for r in rows), default=None)
         markers = [*wanted, *(r[1] for r in rows if r[1])]
+        from echochamber.store.erasure import erase_raw
+
         return erase_raw(conn, markers, since)
