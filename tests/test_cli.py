@@ -140,6 +140,12 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     assert html.count("data:image/png;base64,") == 2  # the map below the first line, the trend
     view = Path(out["map_html"]).read_text()
     assert "echochamberMap" in view and "<script src=" not in view
+    # with the config it names, the commands read the demo's snapshots as current
+    hist = run("--config", out["config"], "metrics", "history", "--json", cwd=tmp_path)
+    assert hist.returncode == 0, hist.stderr
+    rows = json.loads(hist.stdout)
+    rows = rows["weeks"] if isinstance(rows, dict) else rows
+    assert len(rows) == 12 and not [r for r in rows if r.get("stale")], rows[:1]
 
 
 def test_a_read_only_store_is_one_line_and_loses_nothing(tmp_path: Path) -> None:

@@ -137,6 +137,7 @@ def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) 
         "report_eml": str(res.report_eml),
         "site": str(res.site) if res.site else None,
         "map_html": str(res.map_html) if res.map_html else None,
+        "config": str(res.config) if res.config else None,
         "subject": res.subject,
         "seconds": round(elapsed, 1),
         "collected": [r.as_dict() for r in res.collected],
@@ -159,5 +160,8 @@ def demo(ctx: click.Context, output: str, weeks: int, seed: int, as_json: bool) 
         out(f"Map: {res.map_html} (interactive, offline; echochamber graph view -o FILE)")
     if res.site:
         out(f"Site: {res.site} (every week; echochamber report site -o DIR rebuilds it)")
-    out(f"Try: echochamber --db {res.db_url} metrics history")
+    if res.config:
+        out(f"Try: echochamber --config {res.config} metrics history")
+    else:
+        out(f"Try: echochamber --db {res.db_url} metrics history")
     out(f"Done in {elapsed:.0f} s.")

@@ -52,6 +52,7 @@ class DemoResult:
     text: str
     site: Path | None = None  # the static site of every week (``report site``)
     map_html: Path | None = None  # the week's interactive map (``graph view``)
+    config: Path | None = None  # the settings it measured with, for the commands to read
 
 
 def _server(params: SimParams) -> Any:
@@ -218,6 +219,7 @@ def run_demo(
     from echochamber.pipeline.maps import write_view
     from echochamber.pipeline.site import publish
 
+    config = _write_config(out_dir / "echochamber.toml", db_url, core, weeks, seed)
     view = out_dir / "map.html"
     write_view(engine, settings, current, "all", view)
     site = publish(engine, settings, out_dir / "site", now)
@@ -236,4 +238,20 @@ def run_demo(
         text_part.get_content() if text_part else "",
         site.dir / "index.html" if site else None,
         view,
+        config,
     )
+
+
+def _write_config(path: Path, db_url: str, core: int, weeks: int, seed: int) -> Path:
+    """The demo's settings as a config file: a command given it reads the demo's snapshots
+    as current (with the defaults instead, every one would read stale: another roster)."""
+    path.write_text(
+        "# Written by `echochamber demo`: the settings its snapshots were computed with.\n"
+        f'[store]\nurl = "{db_url}"\n'
+        "[collect]\nsettle_days = 7\n"
+        f'[core]\npolicy = "top-active"\nsize = {core}\nwindow_weeks = {weeks}\n'
+        f"[metrics]\nnull_samples = 100\nseed = {seed}\n"
+        '[report]\ntitle = "#hcsm"\n',
+        encoding="utf-8",
+    )
+    return path
