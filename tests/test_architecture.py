@@ -154,3 +154,18 @@ def test_modules_are_small() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert not big, big
+
+
+def test_help_names_the_documentation_and_it_exists() -> None:
+    """`echochamber --help` points to the project's own documentation, file by file."""
+    import re
+
+    from click.testing import CliRunner
+
+    from echochamber.cli.main import cli
+
+    text = CliRunner().invoke(cli, ["--help"]).output
+    named = re.findall(r"docs/[a-z-]+\.md", text)
+    assert {"docs/metrics.md", "docs/operations.md", "docs/data-and-consent.md"} <= set(named)
+    root = Path(__file__).resolve().parents[1]
+    assert all((root / name).is_file() for name in named)

@@ -54,6 +54,12 @@ class LazyGroup(click.Group):
 
 @click.group(
     cls=LazyGroup,
+    epilog=(
+        "\b\nDocumentation in the project:\n"
+        "  docs/metrics.md           what every number means\n"
+        "  docs/operations.md        the daemon, PostgreSQL, backups, upgrades\n"
+        "  docs/data-and-consent.md  what is kept, how long, and how to be forgotten"
+    ),
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.option(
