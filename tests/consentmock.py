@@ -11,9 +11,10 @@ who opted in to search) unless the test's ``profiles`` say otherwise, and ``noin
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
 from typing import Any
+
+from tests.fedimock import RewriteJson
 
 Profiles = dict[str, dict[str, Any]]
 """username -> the Account fields it reports (``{"noindex": True}``)."""
@@ -32,39 +33,12 @@ def _rewrite(obj: Any, profiles: Profiles) -> Any:
     return out
 
 
-class Consented:
+class Consented(RewriteJson):
     """ASGI middleware applying ``profiles`` to every Account object in JSON responses."""
 
     def __init__(self, app: Any, profiles: Profiles) -> None:
-        self.app = app
+        super().__init__(app, lambda doc: _rewrite(doc, profiles))
         self.profiles = profiles
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            body = b"".join(chunks)
-            headers = list(start.get("headers", []))
-            is_json = any(k == b"content-type" and b"json" in v for k, v in headers)
-            if is_json and body:
-                with contextlib.suppress(ValueError):
-                    body = json.dumps(_rewrite(json.loads(body), self.profiles)).encode()
-                headers = [(k, v) for k, v in headers if k != b"content-length"]
-                headers.append((b"content-length", str(len(body)).encode()))
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, capture)
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,12 +38,13 @@ def _rewrite(obj: Any, schemes: dict[str, str]) -> Any:
     return out
 
 
-class Federated:
-    """ASGI middleware: remote accounts' URLs point at their home servers."""
+class RewriteJson:
+    """ASGI middleware: every JSON response body passed through ``rewrite`` (a function of the
+    parsed document), its length header set again."""
 
-    def __init__(self, app: Any, schemes: dict[str, str]) -> None:
+    def __init__(self, app: Any, rewrite: Callable[[Any], Any]) -> None:
         self.app = app
-        self.schemes = schemes
+        self.rewrite = rewrite
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -63,13 +65,21 @@ class Federated:
             is_json = any(k == b"content-type" and b"json" in v for k, v in headers)
             if is_json and body:
                 with contextlib.suppress(ValueError):
-                    body = json.dumps(_rewrite(json.loads(body), self.schemes)).encode()
+                    body = json.dumps(self.rewrite(json.loads(body))).encode()
                 headers = [(k, v) for k, v in headers if k != b"content-length"]
                 headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, capture)
+
+
+class Federated(RewriteJson):
+    """ASGI middleware: remote accounts' URLs point at their home servers."""
+
+    def __init__(self, app: Any, schemes: dict[str, str]) -> None:
+        super().__init__(app, lambda doc: _rewrite(doc, schemes))
+        self.schemes = schemes
 
 
 def seed(app: Any, spec: dict[str, Any]) -> None:
