@@ -179,3 +179,15 @@ def erase_account_weeks(conn: Connection, gone: int, into: int | None = None) ->
     conn.execute(delete(weeks_t).where(W.account_id == gone))
     if into is not None and weeks:
         refresh_account_weeks(conn, [into], [_monday(w) for w in weeks])
+
+
+def root_spans(conn: Connection, scope: str = "all") -> list[tuple[datetime, datetime]]:
+    """For each ISO week holding a tagged post that starts a conversation, the first and the
+    last such post (``weeks_with_data``: a few rows a week, read from the kept aggregates)."""
+    stmt = select(func.min(W.first_root_at), func.max(W.last_root_at)).where(
+        W.first_root_at.is_not(None)
+    )
+    if scope != "all":
+        stmt = stmt.where(W.platform == scope)
+    stmt = stmt.group_by(W.week).order_by(W.week)
+    return [(lo, hi) for lo, hi in conn.execute(stmt)]

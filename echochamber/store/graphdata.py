@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
 from echochamber.models import Window
-from echochamber.store.accountweeks import activity_weeks, first_seen
+from echochamber.store.accountweeks import activity_weeks, first_seen, root_spans
 from echochamber.store.schema import AccountRow, EdgeWeekRow, InteractionRow, PostRow
 
 A, P, T, E = AccountRow, PostRow, InteractionRow, EdgeWeekRow
@@ -193,29 +193,21 @@ def resolve_accounts(conn: Connection, names: Iterable[str]) -> dict[str, int]:
 def weeks_with_data(conn: Connection, scope: str = "all", zone: str = "UTC") -> list[date]:
     """Mondays (in ``zone``) of the weeks holding a tagged post that starts a conversation (a
     post counts in its conversation's week, so a late tagged reply does not open a week of its
-    own), oldest first.  Weeks without one are left out, however long the gap: each step asks
-    for the first such post at or after the end of the week found last (one index seek per
-    week with data), so the answer is exact in any time zone and on either database."""
+    own), oldest first.  Weeks without one are left out, however long the gap.
+
+    Read from ``account_weeks`` (kept at ingest): each ISO week's first and last such post.
+    The posts of one ISO week fall in at most two weeks of ``zone``, and if those two posts
+    fall in the same one, so does every post between them; so the weeks of the two are
+    exactly the weeks with data."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone)
-    first = _scoped(
-        select(func.min(P.created_at)).where(
-            P.tagged, P.in_reply_to_uri.is_(None), P.in_reply_to_native.is_(None)
-        ),
-        P.platform,
-        scope,
-    )
-    rows: list[date] = []
-    at = conn.execute(first).scalar()
-    while at is not None:
-        day = at.astimezone(tz).date()
-        monday = day - timedelta(days=day.weekday())
-        rows.append(monday)
-        nxt = monday + timedelta(days=7)
-        end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).astimezone(UTC)
-        at = conn.execute(first.where(P.created_at >= end)).scalar()
-    return rows
+    mondays: set[date] = set()
+    for span in root_spans(conn, scope):
+        for at in span:
+            day = at.astimezone(tz).date()
+            mondays.add(day - timedelta(days=day.weekday()))
+    return sorted(mondays)
 
 
 def neighbours(
